@@ -1,7 +1,39 @@
 //! The network-namespace lab: see DESIGN.md, "The lab". Test and demo code
 //! only; nothing in the product depends on it.
+//!
+//! How it is built: [`NetNs`] owns one namespace. [`Lab::new`] makes five
+//! of them ([`Role`]), wires them with `ip -batch` scripts
+//! (`topology.rs`) from the facts in [`addr`], starts dnsmasq and
+//! `http_server.py` in inet (`servers.rs`), then checks from gw through each
+//! WAN, with sockets bound to the WAN's device ([`check`]), that pings,
+//! DNS and HTTP answer. Outages are nftables rules or a link set down in a
+//! provider's namespace ([`outage`]). Every process is a [`LabChild`],
+//! killed on drop; dropping the lab deletes its namespaces.
+//!
+//! Debian packages it needs: iproute2, iputils-ping, nftables, dnsmasq-base,
+//! python3.
 #![forbid(unsafe_code)]
 
+pub mod addr;
+pub mod agent_config;
+pub mod check;
+mod child;
+pub mod dns;
+mod lab;
 pub mod netns;
+pub mod outage;
+mod ready;
+mod role;
+mod servers;
+mod sock;
+mod tmpdir;
+mod topology;
+pub mod wait;
 
+pub use agent_config::{AgentConfigOptions, AgentPaths, BgpOptions, write_agent_config};
+pub use child::LabChild;
+pub use dns::QueryType;
+pub use lab::Lab;
 pub use netns::{NetNs, run_id, skip_without_netns};
+pub use role::{Role, Wan};
+pub use servers::DEFAULT_HTTP_STATUS;

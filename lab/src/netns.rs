@@ -3,9 +3,10 @@
 //! started in it killed first.
 
 use std::fs::File;
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use anyhow::{Context, Result, bail};
 
@@ -67,6 +68,37 @@ impl NetNs {
         output_of(c, &format!("[{}] {}", self.name, args.join(" ")))
     }
 
+    /// Runs `args` inside the namespace with `input` on its standard input
+    /// (`nft -f -`, `ip -batch -`); fails with its stderr unless it exits 0.
+    /// Returns its stdout.
+    pub fn run_with_input(&self, args: &[&str], input: &str) -> Result<String> {
+        let (program, rest) = args.split_first().context("empty command")?;
+        let what = format!("[{}] {}", self.name, args.join(" "));
+        let mut child = self
+            .command(program)
+            .args(rest)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("running {what}"))?;
+        let mut stdin = child.stdin.take().context("stdin of a piped child")?;
+        // Written from another thread so that a child printing much before
+        // it reads all of its input cannot block both sides.
+        let (out, written) = std::thread::scope(|s| {
+            let writer = s.spawn(move || stdin.write_all(input.as_bytes()));
+            let out = child.wait_with_output();
+            let written = writer
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (out, written)
+        });
+        let out = out.with_context(|| format!("waiting for {what}"))?;
+        check_output(&out, &what)?;
+        written.with_context(|| format!("writing the input of {what}"))?;
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
     /// Runs `f` on a new thread that has entered this namespace, and returns
     /// its result. Sockets (netlink included) opened by `f` live in the
     /// namespace. Panics in `f` are passed on.
@@ -90,7 +122,10 @@ impl NetNs {
 
     /// Kills every process still running in the namespace.
     pub fn kill_all(&self) {
-        let Ok(out) = Command::new("ip").args(["netns", "pids", &self.name]).output() else {
+        let Ok(out) = Command::new("ip")
+            .args(["netns", "pids", &self.name])
+            .output()
+        else {
             return;
         };
         for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
@@ -125,14 +160,24 @@ fn output_of(mut c: Command, what: &str) -> Result<String> {
         .stdin(Stdio::null())
         .output()
         .with_context(|| format!("running {what}"))?;
+    check_output(&out, what)?;
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Fails with the command's stderr (and stdout, where `ip -batch` and
+/// `nft` say which line failed) unless it exited 0.
+fn check_output(out: &Output, what: &str) -> Result<()> {
     if !out.status.success() {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stdout = stdout.trim();
+        let sep = if stdout.is_empty() { "" } else { "\n" };
         bail!(
-            "{what}: {}: {}",
+            "{what}: {}: {}{sep}{stdout}",
             out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
+            String::from_utf8_lossy(&out.stderr).trim(),
         );
     }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    Ok(())
 }
 
 /// Whether this process may create network namespaces. Tests call it
@@ -154,7 +199,9 @@ pub fn skip_without_netns(test: &str) -> bool {
         Err(why) => {
             let required = std::env::var("MPWAN_REQUIRE_NETNS").is_ok_and(|v| v == "1");
             if required {
-                panic!("{test}: network namespaces are required (MPWAN_REQUIRE_NETNS=1) but unavailable: {why}");
+                panic!(
+                    "{test}: network namespaces are required (MPWAN_REQUIRE_NETNS=1) but unavailable: {why}"
+                );
             }
             eprintln!(
                 "\n!!! SKIPPED {test}: network namespaces unavailable (need root / CAP_NET_ADMIN): {why}\n"

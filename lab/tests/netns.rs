@@ -16,8 +16,16 @@ fn namespace_is_created_entered_and_removed() {
             .enter(|| std::fs::read_to_string("/proc/thread-self/net/dev"))
             .unwrap()
             .unwrap();
-        let ifaces: Vec<&str> = dev.lines().skip(2).filter_map(|l| l.split(':').next()).collect();
-        assert_eq!(ifaces.iter().map(|s| s.trim()).collect::<Vec<_>>(), ["lo"], "{dev}");
+        let ifaces: Vec<&str> = dev
+            .lines()
+            .skip(2)
+            .filter_map(|l| l.split(':').next())
+            .collect();
+        assert_eq!(
+            ifaces.iter().map(|s| s.trim()).collect::<Vec<_>>(),
+            ["lo"],
+            "{dev}"
+        );
     }
     let all = mpwan_lab::netns::ip(&["netns", "list"]).unwrap();
     assert!(!all.contains(&name), "{name} left behind: {all}");

@@ -1,3 +1,30 @@
-//! The kernel's MPTCP path manager over generic netlink (`mptcp_pm`): the
-//! client, the endpoint reconciler and per-WAN policy routing.
+//! The kernel's MPTCP path manager over generic netlink (`mptcp_pm`).
+//!
+//! How the crate is built:
+//! - [`codec`] is pure: `mptcp_pm` commands and replies as [`codec::PmMessage`]
+//!   (a `netlink-packet-generic` family type), events through their own
+//!   decoder, tested against bytes captured from the kernel.
+//! - [`client`] is the thin tokio driver: [`PmClient`] sends commands over a
+//!   `netlink-proto` connection (the same netlink-proto as rtnetlink, so one
+//!   copy in the tree); [`PmEvents`] reads the `mptcp_pm_events` group on a
+//!   socket of its own. Both resolve the family through the generic netlink
+//!   controller at run time.
+//! - The domain types ([`Endpoint`], [`EndpointFlags`], [`Limits`],
+//!   [`PmEvent`]) are plain serde data shared by both.
+//!
+//! Everything acts on the network namespace of the thread that creates the
+//! client or the subscription.
 #![forbid(unsafe_code)]
+
+pub mod client;
+pub mod codec;
+mod endpoint;
+mod error;
+mod event;
+mod flags;
+
+pub use client::{PmClient, PmEvents, mptcp_enabled, require_enabled};
+pub use endpoint::{Endpoint, Limits};
+pub use error::{Error, Op, Result};
+pub use event::{Connection, Listener, PmEvent, Subflow};
+pub use flags::EndpointFlags;

@@ -1,0 +1,65 @@
+//! The documented defaults (DESIGN.md, "The keys users and tests rely on"),
+//! in one place. `etc/mpwan/mpwan.toml` shows the same values and a test
+//! checks that they agree.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::model::{AgentConfig, EndpointFlag, MptcpConfig, OnDown, OnSigterm, TrackerConfig};
+
+pub const CONTROL_SOCKET: &str = "/run/mpwan/mpwan.sock";
+pub const STATE_DIR: &str = "/run/mpwan";
+pub const HOOKS_DIR: &str = "/etc/mpwan/hooks.d";
+pub const HOOK_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub const BGP_PORT: u16 = 179;
+pub const RESTART_TIME: Duration = Duration::from_secs(120);
+pub const LONG_LIVED_STALE_TIME: Duration = Duration::from_secs(3600);
+pub const ON_SIGTERM: OnSigterm = OnSigterm::Withdraw;
+pub const HOLD_TIME: Duration = Duration::from_secs(90);
+pub const ON_DOWN: OnDown = OnDown::Withdraw;
+
+pub const DNS_PORT: u16 = 53;
+pub const HTTP_EXPECT_STATUS: u16 = 200;
+pub const ENDPOINT_FLAGS: [EndpointFlag; 1] = [EndpointFlag::Subflow];
+
+impl Default for AgentConfig {
+    fn default() -> AgentConfig {
+        AgentConfig {
+            control_socket: PathBuf::from(CONTROL_SOCKET),
+            state_dir: PathBuf::from(STATE_DIR),
+            hooks_dir: PathBuf::from(HOOKS_DIR),
+            hook_timeout: HOOK_TIMEOUT,
+            metrics_listen: None,
+        }
+    }
+}
+
+impl Default for TrackerConfig {
+    fn default() -> TrackerConfig {
+        TrackerConfig {
+            interval: Duration::from_secs(1),
+            failure_interval: Duration::from_millis(500),
+            recovery_interval: Duration::from_secs(1),
+            timeout: Duration::from_millis(800),
+            down: 3,
+            up: 3,
+            reliability: 1,
+            hold_down: Duration::from_secs(10),
+            failure_latency: Duration::from_millis(1000),
+            recovery_latency: Duration::from_millis(500),
+            failure_loss: 40,
+            recovery_loss: 10,
+        }
+    }
+}
+
+impl Default for MptcpConfig {
+    fn default() -> MptcpConfig {
+        MptcpConfig {
+            enabled: true,
+            subflows: 8,
+            add_addr_accepted: 8,
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! Shared by the agent's integration tests: a throw-away configuration
+//! directory and an agent process that is killed on drop.
+#![allow(dead_code)] // each test binary uses its own part of this module
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use mpwan_lab::NetNs;
+
+pub const MPWAN: &str = env!("CARGO_BIN_EXE_mpwan");
+
+/// Generous: these wait for another process on a loaded 2-core machine.
+pub const DEADLINE: Duration = Duration::from_secs(20);
+
+/// A configuration directory with `mpwan.toml` whose socket and state live
+/// inside it, and the WAN files given.
+pub struct ConfDir {
+    pub dir: tempfile::TempDir,
+}
+
+impl ConfDir {
+    pub fn new(wans: &[(&str, &str)]) -> ConfDir {
+        let dir = tempfile::Builder::new()
+            .prefix("mpwan-test-")
+            .tempdir()
+            .unwrap();
+        let c = ConfDir { dir };
+        c.write("mpwan.toml", &c.main_toml(""));
+        std::fs::create_dir_all(c.path().join("wan.d")).unwrap();
+        for (name, text) in wans {
+            c.write(&format!("wan.d/{name}.toml"), text);
+        }
+        c
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn socket(&self) -> PathBuf {
+        self.path().join("run/mpwan.sock")
+    }
+
+    /// `mpwan.toml` with `[agent]` pointing inside this directory, plus `extra`.
+    pub fn main_toml(&self, extra: &str) -> String {
+        let p = self.path().display();
+        format!(
+            "[agent]\ncontrol_socket = \"{p}/run/mpwan.sock\"\nstate_dir = \"{p}/run\"\nhooks_dir = \"{p}/hooks.d\"\n{extra}"
+        )
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        std::fs::write(self.path().join(rel), text).unwrap();
+    }
+
+    pub fn remove(&self, rel: &str) {
+        std::fs::remove_file(self.path().join(rel)).unwrap();
+    }
+}
+
+/// A WAN file with one ICMP target.
+pub fn wan_toml(interface: &str, target: &str) -> String {
+    format!("interface = \"{interface}\"\n[[probe]]\nmethod = \"icmp\"\ntargets = [\"{target}\"]\n")
+}
+
+/// Runs `mpwan <args>` to completion.
+pub fn mpwan(args: &[&str]) -> Output {
+    Command::new(MPWAN)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+/// A running `mpwan agent`, its stderr collected; killed on drop.
+pub struct Agent {
+    pub child: Child,
+    pub stderr: Arc<Mutex<String>>,
+}
+
+impl Agent {
+    /// Starts the agent in `ns` (or here when None) on `conf`.
+    pub fn start(ns: Option<&NetNs>, conf: &ConfDir) -> Agent {
+        let mut cmd = match ns {
+            Some(ns) => ns.command(MPWAN),
+            None => Command::new(MPWAN),
+        };
+        cmd.args(["agent", "--config"])
+            .arg(conf.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let pipe = child.stderr.take().unwrap();
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                eprintln!("[agent] {line}");
+                let mut s = sink.lock().unwrap();
+                s.push_str(&line);
+                s.push('\n');
+            }
+        });
+        Agent { child, stderr }
+    }
+
+    /// Starts the agent and waits until its socket answers `status`.
+    pub fn start_ready(ns: Option<&NetNs>, conf: &ConfDir) -> Agent {
+        let mut a = Agent::start(ns, conf);
+        let socket = conf.socket();
+        let ok = wait_for(DEADLINE, || {
+            if let Ok(Some(st)) = a.child.try_wait() {
+                panic!("agent exited early with {st}: {}", a.log());
+            }
+            status_json(&socket).is_some()
+        });
+        assert!(
+            ok,
+            "agent did not answer on {}: {}",
+            socket.display(),
+            a.log()
+        );
+        a
+    }
+
+    pub fn log(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    pub fn signal(&self, sig: nix::sys::signal::Signal) {
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.pid()), sig).unwrap();
+    }
+
+    /// Waits for the process to exit.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let mut status = None;
+        wait_for(limit, || {
+            status = self.child.try_wait().unwrap();
+            status.is_some()
+        });
+        status
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `mpwan status --json --socket S`, parsed from stdout only.
+pub fn status_json(socket: &Path) -> Option<serde_json::Value> {
+    let out = mpwan(&["status", "--json", "--socket", socket.to_str().unwrap()]);
+    if !out.status.success() {
+        return None;
+    }
+    Some(serde_json::from_slice(&out.stdout).expect("status --json stdout is JSON"))
+}
+
+/// Polls `f` every 20 ms until it holds or `limit` passes: we wait on
+/// another process, which offers no event to wait on.
+#[allow(clippy::disallowed_methods)]
+pub fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let start = std::time::Instant::now();
+    loop {
+        if f() {
+            return true;
+        }
+        if start.elapsed() > limit {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
