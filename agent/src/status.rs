@@ -5,6 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use mpwan_tracker::health::WanSnapshot;
+use mpwan_tracker::{Family, Reason, Scope, Transition};
+
+use crate::clock;
 use crate::config::{Config, EndpointFlag, ProbeConfig, duration_str::format_duration};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -29,6 +33,14 @@ pub struct WanStatus {
     pub state: String,
     /// When the WAN entered `state` (RFC 3339, UTC).
     pub since: String,
+    /// Why it entered `state`; null in `init`.
+    pub reason: Option<String>,
+    /// Mean RTT over the tracker's window, all families; null until measured.
+    pub rtt_ms: Option<f64>,
+    /// Loss in percent over the tracker's window, all families.
+    pub loss: Option<f64>,
+    /// IPv4 and IPv6 are tracked separately: each family's own state.
+    pub families: Vec<FamilyStatus>,
     /// Every probe target with its latest figures.
     pub targets: Vec<TargetStatus>,
     /// The WAN's MPTCP endpoint; absent when it has none.
@@ -36,9 +48,28 @@ pub struct WanStatus {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FamilyStatus {
+    /// "ipv4" or "ipv6".
+    pub family: String,
+    pub state: String,
+    pub since: String,
+    /// Why it entered `state`; null in `init`.
+    pub reason: Option<String>,
+    pub rtt_ms: Option<f64>,
+    pub loss: Option<f64>,
+    /// The hold-down its next recovery will wait out: `hold_down`, longer
+    /// for a family that flaps.
+    pub hold_down_ms: Option<u64>,
+    /// While a recovered family waits out its hold-down: when it ends.
+    pub hold_down_until: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TargetStatus {
     /// "icmp", "dns" or "http".
     pub method: String,
+    /// "ipv4" or "ipv6": the family whose state this target counts for.
+    pub family: String,
     /// The address, server or URL probed.
     pub target: String,
     /// Latest round-trip time; null until a reply came.
@@ -127,22 +158,40 @@ impl WanStatus {
                 ProbeConfig::Icmp { targets: addrs } => targets.extend(
                     addrs
                         .iter()
-                        .map(|a| TargetStatus::new("icmp", a.to_string())),
+                        .map(|a| TargetStatus::new("icmp", *a, a.to_string())),
                 ),
                 ProbeConfig::Dns { server, port, name } => {
-                    let server = std::net::SocketAddr::new(*server, *port);
-                    targets.push(TargetStatus::new("dns", format!("{name}@{server}")))
+                    let at = std::net::SocketAddr::new(*server, *port);
+                    targets.push(TargetStatus::new("dns", *server, format!("{name}@{at}")))
                 }
-                ProbeConfig::Http { url, .. } => {
-                    targets.push(TargetStatus::new("http", url.clone()))
+                ProbeConfig::Http { url, addr, .. } => {
+                    targets.push(TargetStatus::new("http", *addr, url.clone()))
                 }
             }
         }
+        let families = ["ipv4", "ipv6"]
+            .into_iter()
+            .filter(|name| targets.iter().any(|t| t.family == *name))
+            .map(|name| FamilyStatus {
+                family: name.into(),
+                state: "init".into(),
+                since: since.to_string(),
+                reason: None,
+                rtt_ms: None,
+                loss: None,
+                hold_down_ms: None,
+                hold_down_until: None,
+            })
+            .collect();
         WanStatus {
             name: wan.name.clone(),
             interface: wan.interface.clone(),
             state: "init".into(),
             since: since.to_string(),
+            reason: None,
+            rtt_ms: None,
+            loss: None,
+            families,
             targets,
             mptcp: wan.mptcp.as_ref().map(|m| MptcpStatus {
                 id: m.id,
@@ -154,10 +203,58 @@ impl WanStatus {
     }
 }
 
+impl WanStatus {
+    /// Takes in a transition the WAN's tracker reported.
+    pub fn apply_transition(&mut self, t: &Transition) {
+        let since = clock::rfc3339_of(t.since);
+        match t.scope {
+            Scope::Wan => {
+                self.state = t.to.as_str().into();
+                self.since = since;
+                self.reason = Some(describe(&t.reason));
+            }
+            Scope::Family(f) => {
+                if let Some(fs) = self.family_mut(f) {
+                    fs.state = t.to.as_str().into();
+                    fs.since = since;
+                    fs.reason = Some(describe(&t.reason));
+                }
+            }
+        }
+    }
+
+    /// Takes in the figures the WAN's tracker reported after a round.
+    pub fn apply_snapshot(&mut self, s: &WanSnapshot) {
+        self.rtt_ms = s.quality.rtt_avg_ms();
+        self.loss = s.quality.loss_percent();
+        for f in &s.families {
+            if let Some(fs) = self.family_mut(f.family) {
+                fs.rtt_ms = f.quality.rtt_avg_ms();
+                fs.loss = f.quality.loss_percent();
+                fs.hold_down_until = f.hold_down_until.map(clock::rfc3339_of);
+                fs.hold_down_ms = u64::try_from(f.hold_down.as_millis()).ok();
+            }
+            for t in &f.targets {
+                let slot = usize::try_from(t.target.0).ok();
+                if let Some(ts) = slot.and_then(|i| self.targets.get_mut(i)) {
+                    ts.rtt_ms = t.last_rtt.map(|d| d.as_secs_f64() * 1000.0);
+                    ts.loss = t.loss_percent();
+                }
+            }
+        }
+    }
+
+    fn family_mut(&mut self, f: Family) -> Option<&mut FamilyStatus> {
+        let name = family_name(f == Family::V4);
+        self.families.iter_mut().find(|fs| fs.family == name)
+    }
+}
+
 impl TargetStatus {
-    fn new(method: &str, target: String) -> TargetStatus {
+    fn new(method: &str, addr: std::net::IpAddr, target: String) -> TargetStatus {
         TargetStatus {
             method: method.into(),
+            family: family_name(addr.is_ipv4()).into(),
             target,
             rtt_ms: None,
             loss: None,
@@ -199,6 +296,41 @@ impl BgpStatus {
     }
 }
 
+/// Why a state was entered, in words for status and logs.
+pub fn describe(reason: &Reason) -> String {
+    match reason {
+        Reason::Passed { rounds, hold_down } if hold_down.is_zero() => {
+            format!("{rounds} rounds passed")
+        }
+        Reason::Passed { rounds, hold_down } => format!(
+            "{rounds} rounds passed, then a hold-down of {}",
+            format_duration(*hold_down)
+        ),
+        Reason::Failed { rounds } => format!("{rounds} rounds failed"),
+        Reason::CarrierLost => "carrier lost".into(),
+        Reason::QualityBreached { latency, loss } => match (latency, loss) {
+            (true, true) => "latency and loss above the failure limits".into(),
+            (true, false) => "latency above failure_latency".into(),
+            _ => "loss above failure_loss".into(),
+        },
+        Reason::QualityRecovered => "latency and loss back within the recovery limits".into(),
+        Reason::Families { v4, v6 } => {
+            let part = |name: &str, s: &Option<mpwan_tracker::HealthState>| {
+                s.map(|s| format!("{name} {s}"))
+            };
+            [part("ipv4", v4), part("ipv6", v6)]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    }
+}
+
+fn family_name(v4: bool) -> &'static str {
+    if v4 { "ipv4" } else { "ipv6" }
+}
+
 fn flag_name(f: EndpointFlag) -> &'static str {
     match f {
         EndpointFlag::Signal => "signal",
@@ -238,9 +370,24 @@ pub fn render_table(s: &Status) -> String {
             "  {:<12} {:<10} {:<9} since {}  {}",
             w.name, w.interface, w.state, w.since, mptcp
         );
+        for f in &w.families {
+            let hold = f
+                .hold_down_until
+                .as_deref()
+                .map_or(String::new(), |u| format!("  hold-down until {u}"));
+            let _ = writeln!(
+                out,
+                "    {:<5} {:<9} since {}  rtt {}  loss {}{hold}",
+                f.family,
+                f.state,
+                f.since,
+                fmt_rtt(f.rtt_ms),
+                fmt_loss(f.loss)
+            );
+        }
         for t in &w.targets {
-            let rtt = t.rtt_ms.map_or("-".into(), |r| format!("{r:.1} ms"));
-            let loss = t.loss.map_or("-".into(), |l| format!("{l:.0}%"));
+            let rtt = fmt_rtt(t.rtt_ms);
+            let loss = fmt_loss(t.loss);
             let _ = writeln!(
                 out,
                 "      {:<5} {:<40} rtt {:>9}  loss {:>4}",
@@ -272,4 +419,12 @@ pub fn render_table(s: &Status) -> String {
         let _ = writeln!(out, "\nBGP not configured");
     }
     out
+}
+
+fn fmt_rtt(ms: Option<f64>) -> String {
+    ms.map_or("-".into(), |r| format!("{r:.1} ms"))
+}
+
+fn fmt_loss(percent: Option<f64>) -> String {
+    percent.map_or("-".into(), |l| format!("{l:.0}%"))
 }

@@ -30,6 +30,8 @@ pub struct AgentConfigOptions {
     pub bgp: Option<BgpOptions>,
     /// Appended to mpwan.toml as it is (`[[bgp.announce]]` tables, say).
     pub extra: String,
+    /// Extra lines of `[agent]` (`hook_timeout = "1s"`, say).
+    pub agent: String,
 }
 
 impl Default for AgentConfigOptions {
@@ -49,6 +51,7 @@ impl Default for AgentConfigOptions {
             mptcp: true,
             bgp: None,
             extra: String::new(),
+            agent: String::new(),
         }
     }
 }
@@ -131,6 +134,8 @@ fn main_file(paths: &AgentPaths, opts: &AgentConfigOptions) -> Result<String> {
             .with_context(|| format!("{} is not UTF-8", path.display()))?;
         let _ = writeln!(s, "{key} = {}", toml_str(path));
     }
+    s.push_str(&opts.agent);
+    ensure_newline(&mut s);
     let _ = write!(s, "\n[tracker]\n{}", opts.tracker);
     ensure_newline(&mut s);
     let _ = write!(s, "\n[mptcp]\nenabled = {}\n", opts.mptcp);

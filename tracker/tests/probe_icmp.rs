@@ -135,6 +135,13 @@ fn an_icmp_error_is_a_failure_not_a_reply() {
     }
     let lab = Lab::new();
     allow_ping_sockets(&lab);
+    // The far host would send at most 6 errors to us back to back, then one
+    // a second (ICMP rate limiting); this test wants every one.
+    for sysctl in ["net.ipv4.icmp_ratelimit=0", "net.ipv6.icmp.ratelimit=0"] {
+        lab.far
+            .run(&["sysctl", "-qw", sysctl])
+            .expect("ICMP rate limit off");
+    }
     // IPv4: reject (port unreachable); IPv6: administratively prohibited.
     nft(
         &lab.far,

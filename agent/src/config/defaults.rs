@@ -19,6 +19,12 @@ pub const ON_SIGTERM: OnSigterm = OnSigterm::Withdraw;
 pub const HOLD_TIME: Duration = Duration::from_secs(90);
 pub const ON_DOWN: OnDown = OnDown::Withdraw;
 
+/// How often the WAN devices' carrier is read, on top of the kernel's
+/// notices: Linux sends carrier loss from a job that runs at most once a
+/// second, so without polling a pulled cable is seen up to 1 s late. One
+/// small netlink request per WAN device per period.
+pub const CARRIER_POLL: Duration = Duration::from_millis(20);
+
 pub const DNS_PORT: u16 = 53;
 pub const HTTP_EXPECT_STATUS: u16 = 200;
 pub const ENDPOINT_FLAGS: [EndpointFlag; 1] = [EndpointFlag::Subflow];
@@ -31,6 +37,7 @@ impl Default for AgentConfig {
             hooks_dir: PathBuf::from(HOOKS_DIR),
             hook_timeout: HOOK_TIMEOUT,
             metrics_listen: None,
+            carrier_poll: CARRIER_POLL,
         }
     }
 }

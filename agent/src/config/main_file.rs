@@ -14,15 +14,18 @@ use super::tracker;
 
 /// The room in `sockaddr_un.sun_path` (108 bytes) less the NUL.
 const SOCKET_PATH_MAX: usize = 107;
+/// Longest `carrier_poll`: beyond it the kernel's own (late) notice wins.
+const MAX_CARRIER_POLL: std::time::Duration = std::time::Duration::from_secs(10);
 /// The kernel's limit for `subflows` and `add_addr_accepted`.
 const MPTCP_LIMIT_MAX: u8 = 8;
 
-const AGENT_KEYS: [&str; 5] = [
+const AGENT_KEYS: [&str; 6] = [
     "control_socket",
     "state_dir",
     "hooks_dir",
     "hook_timeout",
     "metrics_listen",
+    "carrier_poll",
 ];
 const MPTCP_KEYS: [&str; 3] = ["enabled", "subflows", "add_addr_accepted"];
 const BGP_KEYS: [&str; 8] = [
@@ -117,6 +120,18 @@ fn read_agent(d: &mut Diag<'_>, mut t: Table<'_, '_>) -> AgentConfig {
             Some(v) if v.is_zero() => item.error(d, "must be longer than zero".to_string()),
             Some(v) => c.hook_timeout = v,
             None => {}
+        }
+    }
+    if let Some(item) = t.get("carrier_poll")
+        && let Some(v) = item.duration(d)
+    {
+        if v > MAX_CARRIER_POLL {
+            item.error(
+                d,
+                "must be at most 10s (\"0s\" turns polling off)".to_string(),
+            );
+        } else {
+            c.carrier_poll = v;
         }
     }
     if let Some(item) = t.get("metrics_listen")

@@ -31,6 +31,10 @@ pub struct AgentConfig {
     #[serde(with = "duration_str")]
     pub hook_timeout: Duration,
     pub metrics_listen: Option<std::net::SocketAddr>,
+    /// How often WAN devices' carrier is polled; zero: only the kernel's
+    /// notices (which can come up to 1 s late for carrier loss).
+    #[serde(with = "duration_str")]
+    pub carrier_poll: Duration,
 }
 
 /// Tracker settings; `[tracker]` in a WAN file overrides them key by key.

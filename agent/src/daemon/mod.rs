@@ -11,7 +11,9 @@
 //! ```
 
 pub mod instance;
+pub mod links;
 pub mod supervisor;
+pub mod wans;
 
 use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
@@ -85,7 +87,7 @@ async fn serve(config: Config) -> Result<Exit> {
         "mpwan agent started"
     );
     let started = crate::clock::rfc3339_now();
-    let supervisor = Supervisor::new(config, instance_id(), started);
+    let supervisor = Supervisor::start(config, instance_id(), started);
     let (tx, rx) = mpsc::channel(16);
     let server = tokio::spawn(crate::control::server::serve(listener, tx));
     let exit = supervisor.run(rx).await?;

@@ -1,21 +1,32 @@
 //! The supervisor: owns the configuration and the status, answers the
-//! control socket, reacts to signals, and (as the parts land) feeds the
-//! tracker, MPTCP and BGP tasks from one WAN-state channel.
+//! control socket, reacts to signals, runs one tracker task per WAN and
+//! passes every WAN transition on to the hooks (and, as they land, to the
+//! MPTCP and BGP parts).
 //!
 //! ```text
-//!   signals ──────────────┐
-//!   control socket ──────>│ Supervisor ── status ──> control socket answers
-//!   WAN-state channel ───>│  (config, status)
-//!                         └─> reload: load, diff, apply; bad config kept out
+//!   signals ───────────────────┐
+//!   control socket (Pending) ──┤
+//!                              ▼
+//!   WanTasks ──(wan, WanReport)──> Supervisor ──> status (answers `status`)
+//!     one task per WAN,            │             └─> hooks (never awaited)
+//!     fed by the LinkHub           └─ reload: load, diff, restart changed WANs
 //! ```
 
+use std::time::Duration;
+
+use mpwan_tracker::Scope;
+use mpwan_tracker::driver::WanReport;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use crate::config::{self, Config};
 use crate::control::server::Pending;
 use crate::control::{Request, Response};
+use crate::hooks::{HookEvent, HookRunner};
 use crate::status::{Status, WanStatus};
+
+use super::links::LinkHub;
+use super::wans::{Tagged, WanTasks};
 
 /// How the daemon leaves its main loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,16 +44,31 @@ pub struct Supervisor {
     instance: String,
     /// When this image started, for status and for parts that start fresh.
     started: String,
+    wans: WanTasks,
+    reports: mpsc::Receiver<Tagged>,
+    hooks: HookRunner,
 }
 
 impl Supervisor {
-    pub fn new(config: Config, instance: String, started: String) -> Supervisor {
+    /// Builds the supervisor and starts tracking every WAN. Must be called
+    /// inside the runtime.
+    pub fn start(config: Config, instance: String, started: String) -> Supervisor {
         let status = Status::initial(&config, &instance, &started);
+        let (tx, reports) = mpsc::channel(256);
+        let mut wans = WanTasks::new(LinkHub::spawn(), tx);
+        for wan in config.wans.values() {
+            wans.start(wan);
+        }
+        wans.poll_carrier(config.agent.carrier_poll);
+        let hooks = HookRunner::spawn(config.agent.hooks_dir.clone(), config.agent.hook_timeout);
         Supervisor {
             config,
             status,
             instance,
             started,
+            wans,
+            reports,
+            hooks,
         }
     }
 
@@ -70,10 +96,37 @@ impl Supervisor {
                     tracing::info!("SIGUSR1: restarting in place");
                     return Ok(Exit::Restart);
                 }
+                Some((wan, report)) = self.reports.recv() => self.on_report(&wan, report),
+                () = self.wans.supervise() => {}
                 Some(pending) = control.recv() => {
                     if let Some(exit) = self.answer(pending).await {
                         return Ok(exit);
                     }
+                }
+            }
+        }
+    }
+
+    /// A WAN's tracker reported: update the status, run the hooks on a
+    /// WAN transition.
+    fn on_report(&mut self, wan: &str, report: WanReport) {
+        let Some(ws) = self.status.wans.iter_mut().find(|w| w.name == wan) else {
+            return; // a WAN removed by a reload, its last words
+        };
+        match report {
+            WanReport::Snapshot(s) => ws.apply_snapshot(&s),
+            WanReport::Transition(t) => {
+                ws.apply_transition(&t);
+                if t.scope == Scope::Wan {
+                    tracing::info!(wan, device = %ws.interface, from = %t.from, to = %t.to, "WAN state");
+                    self.hooks.submit(HookEvent::transition(
+                        wan,
+                        &ws.interface,
+                        t.from,
+                        t.to,
+                        t.quality.rtt_avg_ms(),
+                        t.quality.loss_percent(),
+                    ));
                 }
             }
         }
@@ -103,7 +156,7 @@ impl Supervisor {
         let _ = reply.send(response);
         if exit.is_some() {
             // Let the client read its answer before the process goes away.
-            let _ = tokio::time::timeout(std::time::Duration::from_secs(1), written).await;
+            let _ = tokio::time::timeout(Duration::from_secs(1), written).await;
         }
         exit
     }
@@ -135,8 +188,8 @@ impl Supervisor {
     }
 
     /// Applies a new, valid configuration: a WAN whose settings did not
-    /// change keeps its state; added and changed WANs start fresh; removed
-    /// ones go away.
+    /// change keeps its task and its state; added and changed WANs start
+    /// fresh; removed ones stop.
     fn apply(&mut self, new: Config) -> String {
         let old = std::mem::replace(&mut self.config, new);
         let mut added = Vec::new();
@@ -152,10 +205,17 @@ impl Supervisor {
                         continue;
                     }
                 }
-                Some(_) => changed.push(name.as_str()),
-                None => added.push(name.as_str()),
+                Some(_) => {
+                    changed.push(name.as_str());
+                    self.wans.stop(name);
+                    self.wans.start(wan);
+                }
+                None => {
+                    added.push(name.as_str());
+                    self.wans.start(wan);
+                }
             }
-            wans.push(WanStatus::initial(wan, &self.started));
+            wans.push(WanStatus::initial(wan, &crate::clock::rfc3339_now()));
         }
         let removed: Vec<&str> = old
             .wans
@@ -163,6 +223,18 @@ impl Supervisor {
             .filter(|n| !self.config.wans.contains_key(*n))
             .map(String::as_str)
             .collect();
+        for name in &removed {
+            self.wans.stop(name);
+        }
+        self.wans.poll_carrier(self.config.agent.carrier_poll);
+        if old.agent.hooks_dir != self.config.agent.hooks_dir
+            || old.agent.hook_timeout != self.config.agent.hook_timeout
+        {
+            self.hooks.reconfigure(
+                self.config.agent.hooks_dir.clone(),
+                self.config.agent.hook_timeout,
+            );
+        }
         let mut fresh = Status::initial(&self.config, &self.instance, &self.started);
         fresh.wans = wans;
         self.status = fresh;

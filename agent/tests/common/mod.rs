@@ -84,12 +84,18 @@ pub struct Agent {
 impl Agent {
     /// Starts the agent in `ns` (or here when None) on `conf`.
     pub fn start(ns: Option<&NetNs>, conf: &ConfDir) -> Agent {
+        Agent::start_dir(ns, conf.path())
+    }
+
+    /// Starts the agent in `ns` (or here when None) on the configuration
+    /// in `dir`.
+    pub fn start_dir(ns: Option<&NetNs>, dir: &Path) -> Agent {
         let mut cmd = match ns {
             Some(ns) => ns.command(MPWAN),
             None => Command::new(MPWAN),
         };
         cmd.args(["agent", "--config"])
-            .arg(conf.path())
+            .arg(dir)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -110,13 +116,17 @@ impl Agent {
 
     /// Starts the agent and waits until its socket answers `status`.
     pub fn start_ready(ns: Option<&NetNs>, conf: &ConfDir) -> Agent {
-        let mut a = Agent::start(ns, conf);
-        let socket = conf.socket();
+        Agent::start_ready_dir(ns, conf.path(), &conf.socket())
+    }
+
+    /// Starts the agent on `dir` and waits until `socket` answers `status`.
+    pub fn start_ready_dir(ns: Option<&NetNs>, dir: &Path, socket: &Path) -> Agent {
+        let mut a = Agent::start_dir(ns, dir);
         let ok = wait_for(DEADLINE, || {
             if let Ok(Some(st)) = a.child.try_wait() {
                 panic!("agent exited early with {st}: {}", a.log());
             }
-            status_json(&socket).is_some()
+            status_json(socket).is_some()
         });
         assert!(
             ok,

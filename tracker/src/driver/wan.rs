@@ -104,12 +104,16 @@ pub async fn run_wan(
                         .enumerate()
                         .filter(|(_, p)| p.family() == family)
                         .filter_map(|(i, p)| {
-                            u32::try_from(i).ok().map(|i| (crate::events::TargetId(i), p.clone()))
+                            u32::try_from(i)
+                                .ok()
+                                .map(|i| (crate::events::TargetId(i), p.clone()))
                         })
                         .collect();
                     seq = seq.wrapping_add(1);
                     let timeout = spec.params.timeout;
-                    rounds.push(Box::pin(run_round(family, round, targets, probers, seq, timeout)));
+                    rounds.push(Box::pin(run_round(
+                        family, round, targets, probers, seq, timeout,
+                    )));
                 }
                 Action::Transition(t) => {
                     tracing::info!(
@@ -127,7 +131,12 @@ pub async fn run_wan(
                 }
             }
         }
-        if after_round && reports.send(WanReport::Snapshot(health.snapshot(now()))).await.is_err() {
+        if after_round
+            && reports
+                .send(WanReport::Snapshot(health.snapshot(now())))
+                .await
+                .is_err()
+        {
             return Ok(());
         }
     }
@@ -147,7 +156,11 @@ fn probers_for(
         .as_ref()
         .is_some_and(|b| b.probers.is_some() && b.source == source && b.ifindex == device.ifindex);
     if !fresh {
-        let probes: Vec<_> = spec.probes.iter().filter(|p| p.family() == family).collect();
+        let probes: Vec<_> = spec
+            .probes
+            .iter()
+            .filter(|p| p.family() == family)
+            .collect();
         let built = FamilyProbers::build(
             family,
             &probes,

@@ -353,9 +353,15 @@ impl FamilyHealth {
     }
 
     /// Hysteresis between up and degraded: up leaves at a failure limit,
-    /// degraded returns only within both recovery limits, and only on a
-    /// passed round (a failed round is no evidence of recovery).
+    /// degraded returns only within both recovery limits. Both are judged
+    /// only on a passed round: a failed round is no evidence of recovery,
+    /// and it already counts towards `down` (judging it as degraded too
+    /// would make a dead link go up -> degraded -> down, running hooks,
+    /// MPTCP and BGP through a state the link never really had).
     fn judge_quality(&mut self, pass: bool, now: Instant, out: &mut Vec<Action>) {
+        if !pass {
+            return;
+        }
         match self.state {
             HealthState::Up => {
                 let b = self
@@ -369,7 +375,7 @@ impl FamilyHealth {
                     self.set_state(HealthState::Degraded, reason, now, out);
                 }
             }
-            HealthState::Degraded if pass => {
+            HealthState::Degraded => {
                 let b = self
                     .window
                     .above(self.params.recovery_latency, self.params.recovery_loss);
@@ -377,7 +383,7 @@ impl FamilyHealth {
                     self.set_state(HealthState::Up, Reason::QualityRecovered, now, out);
                 }
             }
-            HealthState::Init | HealthState::Degraded | HealthState::Down => {}
+            HealthState::Init | HealthState::Down => {}
         }
     }
 

@@ -57,10 +57,13 @@
 //!   the window already breaches a failure limit. While not usable, the
 //!   window restarts with each run of passed rounds, so that judgement is
 //!   on the rounds that proved the family, not on the outage before.
-//! - `up` -> `degraded`: after any round, mean RTT over the window >
+//! - `up` -> `degraded`: after a passed round, mean RTT over the window >
 //!   `failure_latency` or loss > `failure_loss`. `degraded` -> `up`: after a
 //!   passed round, mean RTT <= `recovery_latency` and loss <=
-//!   `recovery_loss`. Between the two limits the state does not change
+//!   `recovery_loss`. Failed rounds are not judged for quality: they count
+//!   towards `down`, so a black-holed link goes `up` -> `down` without a
+//!   spurious `degraded` on the way, while a lossy link whose rounds still
+//!   pass is `degraded`. Between the two limits the state does not change
 //!   (hysteresis). A value exactly at a limit is within it: 40 % loss with
 //!   `failure_loss = 40` stays up; 10 % with `recovery_loss = 10` recovers.
 //! - Flapping (exponential back-off): going down less than

@@ -66,8 +66,8 @@ impl Binding {
     }
 
     /// Binds `socket` (of `family`) to the device, the mark and the source
-    /// address (port 0: the kernel picks one). The mark and device come
-    /// first so the source bind is checked against the right device.
+    /// address (port 0: the kernel picks one). The device comes first: an
+    /// IPv6 link-local source is only valid on it.
     pub(crate) fn apply(&self, socket: &Socket, family: Family) -> Result<(), ProbeError> {
         self.check_device()?;
         socket

@@ -16,10 +16,8 @@
 //!   per-WAN `from <source>` rule) must suffice.
 //! - Host names in URLs are resolved by the system resolver, not through
 //!   the WAN: use IP literals, or the probe also tests the main resolver.
-//! - TLS: rustls with the ring provider (smaller than aws-lc-rs), the
-//!   system's CA store through rustls-platform-verifier.
+//! - TLS: see `tls.rs` (rustls with ring, the system's CA store).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -45,7 +43,7 @@ impl HttpProber {
             .redirect(reqwest::redirect::Policy::none())
             .retry(reqwest::retry::never())
             .pool_max_idle_per_host(0)
-            .tls_backend_preconfigured(tls_config()?)
+            .tls_backend_preconfigured(super::tls::client_config().map_err(ProbeError::Tls)?)
             .user_agent(concat!("mpwan/", env!("CARGO_PKG_VERSION")));
         if let Some(source) = binding.source_for(family) {
             builder = builder.local_address(source);
@@ -84,21 +82,6 @@ impl HttpProber {
     }
 }
 
-/// The TLS configuration: ring, the platform's verifier, HTTP/1.1 only
-/// (reqwest is built without HTTP/2).
-fn tls_config() -> Result<rustls::ClientConfig, ProbeError> {
-    use rustls_platform_verifier::BuilderVerifierExt;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| ProbeError::Tls(e.to_string()))?
-        .with_platform_verifier()
-        .map_err(|e| ProbeError::Tls(e.to_string()))?
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(config)
-}
-
 /// What a failed request means for the probe: the socket error inside it
 /// if there is one, a TLS failure as a bad answer.
 fn classify(e: &reqwest::Error) -> ErrorKind {
@@ -130,12 +113,6 @@ fn classify(e: &reqwest::Error) -> ErrorKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_tls_configuration_builds_with_ring() {
-        let config = tls_config().unwrap();
-        assert_eq!(config.alpn_protocols, vec![b"http/1.1".to_vec()]);
-    }
 
     #[test]
     fn a_client_builds_for_a_binding() {

@@ -23,6 +23,7 @@ mod error;
 mod http;
 mod icmp;
 mod random;
+mod tls;
 
 pub use binding::Binding;
 pub use dns::{DnsProber, DnsRecordType};

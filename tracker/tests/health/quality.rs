@@ -76,29 +76,38 @@ fn latency_exactly_at_the_failure_limit_is_within_it() {
     assert_eq!(changes(&a), vec![(V4, Up, Degraded), (WAN, Up, Degraded)]);
 }
 
-/// Up with a clean window of three, then `pattern` (true: lost).
-fn up_then(h: &mut Harness, pattern: &[bool]) -> Vec<mpwan_tracker::Action> {
-    h.rounds(3, F, &[ok(20)]);
+/// Ten targets, any one answering passes a round, and a window of one
+/// round: each round's loss is the window's loss, and a lossy round still
+/// passes (quality is judged on passed rounds only).
+fn ten_targets() -> Harness {
+    let params = HealthParams {
+        window: 1,
+        ..HealthParams::default()
+    };
+    let mut h = Harness::new(params, 10, 0);
+    h.rounds(3, F, &[ok(20); 10]);
     assert_eq!(h.wan.state(), Up);
-    pattern
-        .iter()
-        .flat_map(|lost| h.round(F, &[if *lost { LOST } else { ok(20) }]))
+    h
+}
+
+/// A round in which the first `lost` of ten targets are lost.
+fn lossy(lost: usize) -> Vec<Outcome> {
+    (0..10)
+        .map(|i| if i < lost { LOST } else { ok(20) })
         .collect()
 }
 
 #[test]
 fn loss_exactly_at_the_failure_limit_is_within_it() {
-    let mut h = Harness::new(HealthParams::default(), 1, 0);
-    // Window [ok x3, L, ok, L, ok, L, ok, L]: 4 of 10 lost = 40 %, and
-    // failure_loss = 40 means "more than 40 %".
-    let a = up_then(&mut h, &[true, false, true, false, true, false, true]);
-    assert!(changes(&a).is_empty());
+    let mut h = ten_targets();
+    // 4 of 10 lost = 40 %, and failure_loss = 40 means "more than 40 %".
+    assert!(changes(&h.round(F, &lossy(4))).is_empty());
     let q = h.wan.quality();
     assert_eq!((q.lost, q.sent), (4, 10));
     assert_eq!(q.loss_percent(), Some(40.0));
     assert_eq!(h.wan.state(), Up);
-    // One more lost (two in a row, not `down`): 5 of 10 = 50 %.
-    let a = h.round(F, &[LOST]);
+    // 5 of 10 = 50 %.
+    let a = h.round(F, &lossy(5));
     assert_eq!(changes(&a), vec![(V4, Up, Degraded), (WAN, Up, Degraded)]);
     assert_eq!(
         transitions(&a)[0].reason,
@@ -111,20 +120,33 @@ fn loss_exactly_at_the_failure_limit_is_within_it() {
 
 #[test]
 fn loss_recovers_only_at_or_below_the_recovery_limit() {
-    let mut h = Harness::new(HealthParams::default(), 1, 0);
-    up_then(&mut h, &[true, false, true, false, true, false, true, true]);
+    let mut h = ten_targets();
+    h.round(F, &lossy(5));
     assert_eq!(h.wan.state(), Degraded);
-    // Window [ok ok L ok L ok L ok L L]; clean rounds push the losses out:
-    // 5, 5, 4, 4, 3, 3, 2, 2 lost of 10 (20 % is inside the band: still
-    // degraded), then 1 of 10 = 10 % = recovery_loss: up.
-    for lost in [5, 5, 4, 4, 3, 3, 2, 2] {
-        assert!(changes(&h.round(F, &[ok(20)])).is_empty());
-        assert_eq!(h.wan.quality().lost, lost);
+    // 40 %, 30 %, 20 %: inside the band between the 10 %
+    // recovery and the 40 % failure limit: still degraded.
+    for lost in [4, 3, 2] {
+        assert!(changes(&h.round(F, &lossy(lost))).is_empty());
+        assert_eq!(h.wan.quality().lost, u32::try_from(lost).unwrap());
         assert_eq!(h.wan.state(), Degraded);
     }
-    let a = h.round(F, &[ok(20)]);
+    // 1 of 10 = 10 % = recovery_loss: up.
+    let a = h.round(F, &lossy(1));
     assert_eq!(changes(&a), vec![(V4, Degraded, Up), (WAN, Degraded, Up)]);
     assert_eq!(transitions(&a)[0].quality.lost, 1);
+}
+
+#[test]
+fn a_dying_link_goes_down_without_passing_through_degraded() {
+    // One target: every lost probe is a failed round. Failed rounds count
+    // towards `down` and are not judged for quality, so a black hole gives
+    // up -> down, not up -> degraded -> down.
+    let mut h = Harness::new(HealthParams::default(), 1, 0);
+    h.rounds(3, F, &[ok(20)]);
+    assert!(changes(&h.round(F, &[LOST])).is_empty());
+    assert!(changes(&h.round(F, &[LOST])).is_empty());
+    let a = h.round(F, &[LOST]);
+    assert_eq!(changes(&a), vec![(V4, Up, Down), (WAN, Up, Down)]);
 }
 
 #[test]
@@ -134,6 +156,7 @@ fn a_failed_round_never_recovers_a_degraded_family() {
     let params = HealthParams {
         reliability: 3,
         window: 1,
+        timeout: secs(2),
         failure_loss: 50,
         recovery_loss: 40,
         ..HealthParams::default()
@@ -141,10 +164,10 @@ fn a_failed_round_never_recovers_a_degraded_family() {
     let mut h = Harness::new(params, 3, 0);
     h.rounds(3, F, &[ok(20), ok(20), ok(20)]);
     assert_eq!(h.wan.state(), Up);
-    let a = h.round(F, &[ok(20), LOST, LOST]);
+    let a = h.round(F, &[ok(1500), ok(1500), ok(1500)]);
     assert_eq!(changes(&a), vec![(V4, Up, Degraded), (WAN, Up, Degraded)]);
-    // 1 of 3 lost is within the 40 % recovery limit, but the round failed
-    // (2 answers, reliability 3): no evidence of recovery.
+    // 20 ms and 1 of 3 lost are within the recovery limits, but the round
+    // failed (2 answers, reliability 3): no evidence of recovery.
     assert!(changes(&h.round(F, &[ok(20), ok(20), LOST])).is_empty());
     assert_eq!(h.wan.quality().lost, 1);
     assert_eq!(h.wan.state(), Degraded);

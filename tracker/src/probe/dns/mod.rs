@@ -21,8 +21,8 @@ use super::random::random_u16;
 use super::{Binding, ProbeError};
 use crate::events::{ErrorKind, Family, Outcome};
 
-/// Largest DNS message over UDP without EDNS (RFC 1035, 4.2.1); we send no
-/// EDNS, so a server may not send more. Room for more costs nothing.
+/// An answer over UDP to a query without EDNS is at most 512 bytes (RFC
+/// 1035, 4.2.1); the larger buffer also takes a non-conforming answer whole.
 const MAX_ANSWER: usize = 4096;
 
 /// The record type a DNS probe asks for.

@@ -169,7 +169,8 @@ impl IcmpProber {
                 },
                 Verdict::Error(kind) => Outcome::Error(kind),
             },
-            // The receive task is gone: the prober is being dropped.
+            // The table holds the sender for as long as the prober lives,
+            // so this cannot happen; answered rather than unwrapped.
             Ok(None) => Outcome::Error(ErrorKind::Other),
             Err(_) => Outcome::Timeout,
         }
