@@ -35,6 +35,8 @@ pub struct WanStatus {
     pub since: String,
     /// Why it entered `state`; null in `init`.
     pub reason: Option<String>,
+    /// State changes of the WAN since it was configured (or last changed).
+    pub transitions: u64,
     /// Mean RTT over the tracker's window, all families; null until measured.
     pub rtt_ms: Option<f64>,
     /// Loss in percent over the tracker's window, all families.
@@ -189,6 +191,7 @@ impl WanStatus {
             state: "init".into(),
             since: since.to_string(),
             reason: None,
+            transitions: 0,
             rtt_ms: None,
             loss: None,
             families,
@@ -212,6 +215,7 @@ impl WanStatus {
                 self.state = t.to.as_str().into();
                 self.since = since;
                 self.reason = Some(describe(&t.reason));
+                self.transitions = self.transitions.saturating_add(1);
             }
             Scope::Family(f) => {
                 if let Some(fs) = self.family_mut(f) {

@@ -748,7 +748,26 @@ fn cases() -> Vec<Case> {
             "mptcp.signal",
             "unknown key `signal` in [mptcp]",
         ),
+        wan_case(
+            "IPv6 endpoint id equal to the IPv4 one",
+            "[mptcp]\nid = 3\nid6 = 3\n",
+            Some(7),
+            "mptcp.id6",
+            "id6 3 equals id",
+        ),
         // --- cross-file
+        Case {
+            name: "an IPv6 endpoint id taken by another WAN's IPv4 endpoint",
+            main: String::new(),
+            wans: vec![
+                ("wan1.toml", format!("{WAN1}[mptcp]\nid = 7\n")),
+                ("wan2.toml", format!("{WAN2}[mptcp]\nid = 8\nid6 = 7\n")),
+            ],
+            file: "wan2.toml",
+            line: Some(7),
+            key: Some("mptcp.id6"),
+            message: "MPTCP endpoint id 7 is already used by WAN wan1 (/cfg/wan.d/wan1.toml)",
+        },
         Case {
             name: "duplicate endpoint id across files",
             main: String::new(),

@@ -151,8 +151,8 @@ fn the_sample_loads_with_the_documented_defaults() {
     );
     let e1 = w1.mptcp.as_ref().expect("wan1 has an endpoint");
     assert_eq!(
-        (e1.id, e1.flags.as_slice(), e1.table),
-        (1, &[EndpointFlag::Subflow][..], Some(101))
+        (e1.id, e1.id6, e1.flags.as_slice(), e1.table),
+        (1, Some(11), &[EndpointFlag::Subflow][..], Some(101))
     );
 
     let w2 = &c.wans["wan2"];
@@ -165,7 +165,7 @@ fn the_sample_loads_with_the_documented_defaults() {
         expect_status: 200
     }));
     let e2 = w2.mptcp.as_ref().expect("wan2 has an endpoint");
-    assert_eq!((e2.id, e2.table), (2, Some(102)));
+    assert_eq!((e2.id, e2.id6, e2.table), (2, None, Some(102)));
     assert_eq!(e2.flags, vec![EndpointFlag::Subflow, EndpointFlag::Backup]);
 }
 

@@ -21,9 +21,7 @@ pub(crate) fn check(wans: &[Loaded<'_>], errors: &mut Vec<ConfigError>) {
     unique(wans, errors, "interface", |w| {
         Some((w.wan.interface.clone(), &w.interface))
     });
-    unique(wans, errors, "MPTCP endpoint id", |w| {
-        Some((w.wan.mptcp.as_ref()?.id, w.endpoint_id.as_ref()?))
-    });
+    endpoint_ids(wans, errors);
     unique(wans, errors, "routing table", |w| {
         Some((w.wan.mptcp.as_ref()?.table?, w.table.as_ref()?))
     });
@@ -32,10 +30,12 @@ pub(crate) fn check(wans: &[Loaded<'_>], errors: &mut Vec<ConfigError>) {
     });
 
     let mut endpoints = 0usize;
-    for w in wans {
-        let Some(loc) = &w.file.endpoint_id else {
-            continue;
-        };
+    for (w, loc) in wans.iter().flat_map(|w| {
+        [&w.file.endpoint_id, &w.file.endpoint_id6]
+            .into_iter()
+            .flatten()
+            .map(move |loc| (w, loc))
+    }) {
         endpoints = endpoints.saturating_add(1);
         if endpoints > MAX_ENDPOINTS {
             let message = format!(
@@ -43,6 +43,30 @@ pub(crate) fn check(wans: &[Loaded<'_>], errors: &mut Vec<ConfigError>) {
                 w.file.wan.name
             );
             errors.push(make_error(w.path, loc, message));
+        }
+    }
+}
+
+/// Endpoint ids (`id` and `id6` alike) must be unique across all WANs: the
+/// kernel knows endpoints by id alone.
+fn endpoint_ids(wans: &[Loaded<'_>], errors: &mut Vec<ConfigError>) {
+    let mut seen: Vec<(u8, &str, &Path)> = Vec::new();
+    for w in wans {
+        let Some(m) = &w.file.wan.mptcp else { continue };
+        let ids = [(Some(m.id), &w.file.endpoint_id), (m.id6, &w.file.endpoint_id6)];
+        for (id, loc) in ids {
+            let (Some(id), Some(loc)) = (id, loc) else {
+                continue;
+            };
+            if let Some((_, name, path)) = seen.iter().find(|(s, _, _)| *s == id) {
+                let message = format!(
+                    "MPTCP endpoint id {id} is already used by WAN {name} ({})",
+                    path.display()
+                );
+                errors.push(make_error(w.path, loc, message));
+                continue;
+            }
+            seen.push((id, &w.file.wan.name, w.path));
         }
     }
 }

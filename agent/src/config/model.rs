@@ -205,8 +205,12 @@ pub enum ProbeConfig {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WanMptcpConfig {
-    /// Endpoint id, 1..=255, unique across WANs.
+    /// Endpoint id of the WAN's IPv4 address, 1..=255, unique across WANs.
     pub id: u8,
+    /// Endpoint id of its IPv6 address; without it the WAN gets no IPv6
+    /// endpoint. IPv4 and IPv6 are tracked apart, and each family's state
+    /// drives its own endpoint.
+    pub id6: Option<u8>,
     pub flags: Vec<EndpointFlag>,
     /// Policy routing table for this WAN, optional (1..=4294967295 except
     /// 253, 254, 255, which the kernel reserves).

@@ -50,7 +50,13 @@ impl Config {
                 Some(e) => {
                     let flags: Vec<&str> = e.flags.iter().map(|f| flag_name(*f)).collect();
                     let table = e.table.map(|t| format!(", table {t}")).unwrap_or_default();
-                    let _ = writeln!(s, "  endpoint id {} [{}]{table}", e.id, flags.join(","));
+                    let v6 = e.id6.map(|i| format!(", IPv6 id {i}")).unwrap_or_default();
+                    let _ = writeln!(
+                        s,
+                        "  endpoint id {}{v6} [{}]{table}",
+                        e.id,
+                        flags.join(",")
+                    );
                 }
                 None => {
                     let _ = writeln!(s, "  endpoint: none");

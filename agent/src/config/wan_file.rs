@@ -33,6 +33,7 @@ pub(crate) struct WanFile {
     pub(crate) interface: Loc,
     pub(crate) fwmark: Option<Loc>,
     pub(crate) endpoint_id: Option<Loc>,
+    pub(crate) endpoint_id6: Option<Loc>,
     pub(crate) table: Option<Loc>,
 }
 
@@ -111,16 +112,16 @@ pub(crate) fn read(
         &[
             (&tracker::KEYS, "this key belongs under [tracker]"),
             (&probe::ALL_KEYS, "this key belongs in a [[probe]]"),
-            (&["id", "flags", "table"], "this key belongs under [mptcp]"),
+            (&["id", "id6", "flags", "table"], "this key belongs under [mptcp]"),
         ],
     );
 
     let (interface, interface_loc) = interface?;
-    let (mptcp, endpoint_id, table) = match mptcp {
-        None => (None, None, None),
+    let (mptcp, endpoint_id, endpoint_id6, table) = match mptcp {
+        None => (None, None, None, None),
         Some(m) => {
-            let (m, id_loc, table_loc) = m?;
-            (Some(m), Some(id_loc), table_loc)
+            let (m, id_loc, id6_loc, table_loc) = m?;
+            (Some(m), Some(id_loc), id6_loc, table_loc)
         }
     };
     if !probes_ok {
@@ -139,6 +140,7 @@ pub(crate) fn read(
         interface: interface_loc,
         fwmark: fwmark.map(|(_, l)| l),
         endpoint_id,
+        endpoint_id6,
         table,
     })
 }
@@ -171,12 +173,24 @@ fn read_probes(d: &mut Diag<'_>, t: &mut Table<'_, '_>) -> (Vec<ProbeConfig>, bo
     (probes, ok)
 }
 
-type MptcpRead = Option<(WanMptcpConfig, Loc, Option<Loc>)>;
+/// The endpoint settings and where `id`, `id6` and `table` stand.
+type MptcpRead = Option<(WanMptcpConfig, Loc, Option<Loc>, Option<Loc>)>;
 
 fn read_mptcp(d: &mut Diag<'_>, mut t: Table<'_, '_>) -> MptcpRead {
     let id = t
         .required(d, "id")
         .and_then(|item| Some((item.int(d, 1, u8::MAX)?, item.loc(d))));
+    let id6 = t.get("id6").and_then(|item| {
+        let v: u8 = item.int(d, 1, u8::MAX)?;
+        if id.as_ref().is_some_and(|(id, _)| *id == v) {
+            item.error(
+                d,
+                format!("id6 {v} equals id: the IPv4 and IPv6 endpoints need ids of their own"),
+            );
+            return None;
+        }
+        Some((v, item.loc(d)))
+    });
     let flags = match t.get("flags") {
         None => Some(defaults::ENDPOINT_FLAGS.to_vec()),
         Some(item) => read_flags(d, &item),
@@ -198,13 +212,19 @@ fn read_mptcp(d: &mut Diag<'_>, mut t: Table<'_, '_>) -> MptcpRead {
         Some((v, l)) => (Some(v), Some(l)),
         None => (None, None),
     };
+    let (id6, id6_loc) = match id6 {
+        Some((v, l)) => (Some(v), Some(l)),
+        None => (None, None),
+    };
     Some((
         WanMptcpConfig {
             id,
+            id6,
             flags: flags?,
             table,
         },
         id_loc,
+        id6_loc,
         table_loc,
     ))
 }
