@@ -117,7 +117,10 @@ fn a_blackholed_preferred_wan_goes_down_and_the_other_stays_up() {
     );
     let s = run.status();
     assert_eq!(wan(&s, "wan2")["reason"], "ipv4 down, ipv6 down");
-    assert!(wan(&s, "wan2")["transitions"].as_u64().unwrap() >= 2, "init->up, then down");
+    assert!(
+        wan(&s, "wan2")["transitions"].as_u64().unwrap() >= 2,
+        "init->up, then down"
+    );
     assert_eq!(wan(&s, "wan1")["transitions"], 1, "only init->up");
     for f in wan(&s, "wan2")["families"].as_array().unwrap() {
         assert_eq!(f["state"], "down", "{f}");

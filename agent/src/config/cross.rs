@@ -53,7 +53,10 @@ fn endpoint_ids(wans: &[Loaded<'_>], errors: &mut Vec<ConfigError>) {
     let mut seen: Vec<(u8, &str, &Path)> = Vec::new();
     for w in wans {
         let Some(m) = &w.file.wan.mptcp else { continue };
-        let ids = [(Some(m.id), &w.file.endpoint_id), (m.id6, &w.file.endpoint_id6)];
+        let ids = [
+            (Some(m.id), &w.file.endpoint_id),
+            (m.id6, &w.file.endpoint_id6),
+        ];
         for (id, loc) in ids {
             let (Some(id), Some(loc)) = (id, loc) else {
                 continue;

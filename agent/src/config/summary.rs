@@ -51,12 +51,7 @@ impl Config {
                     let flags: Vec<&str> = e.flags.iter().map(|f| flag_name(*f)).collect();
                     let table = e.table.map(|t| format!(", table {t}")).unwrap_or_default();
                     let v6 = e.id6.map(|i| format!(", IPv6 id {i}")).unwrap_or_default();
-                    let _ = writeln!(
-                        s,
-                        "  endpoint id {}{v6} [{}]{table}",
-                        e.id,
-                        flags.join(",")
-                    );
+                    let _ = writeln!(s, "  endpoint id {}{v6} [{}]{table}", e.id, flags.join(","));
                 }
                 None => {
                     let _ = writeln!(s, "  endpoint: none");

@@ -112,7 +112,10 @@ pub(crate) fn read(
         &[
             (&tracker::KEYS, "this key belongs under [tracker]"),
             (&probe::ALL_KEYS, "this key belongs in a [[probe]]"),
-            (&["id", "id6", "flags", "table"], "this key belongs under [mptcp]"),
+            (
+                &["id", "id6", "flags", "table"],
+                "this key belongs under [mptcp]",
+            ),
         ],
     );
 
