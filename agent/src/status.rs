@@ -47,6 +47,9 @@ pub struct WanStatus {
     pub targets: Vec<TargetStatus>,
     /// The WAN's MPTCP endpoint; absent when it has none.
     pub mptcp: Option<MptcpStatus>,
+    /// Its policy routing table (`[mptcp] table`); absent when it has none
+    /// or before the first look at the kernel.
+    pub routing: Option<mpwan_mptcp::route::WanStatus>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -80,14 +83,46 @@ pub struct TargetStatus {
     pub loss: Option<f64>,
 }
 
+/// A WAN's MPTCP endpoint (its IPv4 one; the IPv6 one, when configured
+/// with `id6`, under `ipv6`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MptcpStatus {
     pub id: u8,
+    /// The kernel's flags while present, else the flags it would get.
     pub flags: Vec<String>,
     /// Whether the kernel holds the endpoint now.
     pub present: bool,
-    /// Live subflows on this endpoint, from the kernel's events.
+    /// Live subflows on this endpoint's address, from the kernel's events.
     pub subflows: u32,
+    /// The endpoint's address: the kernel's while present, else the WAN's.
+    pub address: Option<String>,
+    /// The latest problem (MPTCP disabled, an id taken by another tool...).
+    pub error: Option<String>,
+    /// The IPv6 endpoint, when `id6` is configured.
+    pub ipv6: Option<Box<MptcpStatus>>,
+}
+
+impl MptcpStatus {
+    fn configured(id: u8, flags: &[EndpointFlag]) -> MptcpStatus {
+        MptcpStatus {
+            id,
+            flags: flags.iter().map(|f| flag_name(*f).to_string()).collect(),
+            present: false,
+            subflows: 0,
+            address: None,
+            error: None,
+            ipv6: None,
+        }
+    }
+
+    /// Takes in what the reconciler reports for this endpoint.
+    pub fn apply(&mut self, s: &mpwan_mptcp::reconcile::SlotStatus) {
+        self.flags = s.flags.names().map(str::to_string).collect();
+        self.present = s.present;
+        self.subflows = s.subflows;
+        self.address = s.addr.map(|a| a.to_string());
+        self.error = s.last_error.clone();
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -196,12 +231,14 @@ impl WanStatus {
             loss: None,
             families,
             targets,
-            mptcp: wan.mptcp.as_ref().map(|m| MptcpStatus {
-                id: m.id,
-                flags: m.flags.iter().map(|f| flag_name(*f).to_string()).collect(),
-                present: false,
-                subflows: 0,
+            mptcp: wan.mptcp.as_ref().map(|m| {
+                let mut s = MptcpStatus::configured(m.id, &m.flags);
+                s.ipv6 = m
+                    .id6
+                    .map(|id6| Box::new(MptcpStatus::configured(id6, &m.flags)));
+                s
             }),
+            routing: None,
         }
     }
 }
@@ -358,15 +395,26 @@ pub fn render_table(s: &Status) -> String {
         let _ = writeln!(out, "  (none configured)");
     }
     for w in &s.wans {
-        let mptcp = match &w.mptcp {
-            Some(m) => format!(
-                "endpoint {} [{}] {}, {} subflow{}",
+        let endpoint = |m: &MptcpStatus| {
+            let error = m
+                .error
+                .as_deref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default();
+            format!(
+                "endpoint {} [{}] {}, {} subflow{}{error}",
                 m.id,
                 m.flags.join(","),
                 if m.present { "present" } else { "absent" },
                 m.subflows,
                 if m.subflows == 1 { "" } else { "s" }
-            ),
+            )
+        };
+        let mptcp = match &w.mptcp {
+            Some(m) => match &m.ipv6 {
+                Some(v6) => format!("{}; ipv6 {}", endpoint(m), endpoint(v6)),
+                None => endpoint(m),
+            },
             None => "no MPTCP endpoint".into(),
         };
         let _ = writeln!(

@@ -7,8 +7,10 @@
 //! `http_server.py` in inet (`servers.rs`), then checks from gw through each
 //! WAN, with sockets bound to the WAN's device ([`check`]), that pings,
 //! DNS and HTTP answer. Outages are nftables rules or a link set down in a
-//! provider's namespace ([`outage`]). Every process is a [`LabChild`],
-//! killed on drop; dropping the lab deletes its namespaces.
+//! provider's namespace ([`outage`]). Benchmarks that need more than two
+//! WANs add uplinks through the same providers ([`extra_wan`]). Every
+//! process is a [`LabChild`], killed on drop; dropping the lab deletes its
+//! namespaces.
 //!
 //! Debian packages it needs: iproute2, iputils-ping, nftables, dnsmasq-base,
 //! python3.
@@ -19,7 +21,9 @@ pub mod agent_config;
 pub mod check;
 mod child;
 pub mod dns;
+pub mod extra_wan;
 mod lab;
+pub mod mptcp_stream;
 pub mod netns;
 pub mod outage;
 mod ready;
@@ -33,7 +37,9 @@ pub mod wait;
 pub use agent_config::{AgentConfigOptions, AgentPaths, BgpOptions, write_agent_config};
 pub use child::LabChild;
 pub use dns::QueryType;
+pub use extra_wan::{CarrierNotice, ExtraWan};
 pub use lab::Lab;
+pub use mptcp_stream::{MptcpStream, Progress, Subflow};
 pub use netns::{NetNs, run_id, skip_without_netns};
 pub use role::{Role, Wan};
 pub use servers::DEFAULT_HTTP_STATUS;

@@ -99,6 +99,27 @@ impl NetNs {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
+    /// Starts `f` on a named thread that has entered this namespace and
+    /// keeps running after this call (a server, a traffic source). The
+    /// caller joins it; an error means the thread could not enter.
+    pub fn spawn_thread<F, R>(&self, name: &str, f: F) -> Result<std::thread::JoinHandle<Result<R>>>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let path = format!("/run/netns/{}", self.name);
+        let file = File::open(&path).with_context(|| format!("opening {path}"))?;
+        let thread = std::thread::Builder::new()
+            .name(name.to_string())
+            .spawn(move || {
+                nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET)
+                    .context("setns into the lab namespace")?;
+                Ok(f())
+            })
+            .context("spawning a thread")?;
+        Ok(thread)
+    }
+
     /// Runs `f` on a new thread that has entered this namespace, and returns
     /// its result. Sockets (netlink included) opened by `f` live in the
     /// namespace. Panics in `f` are passed on.

@@ -247,7 +247,7 @@ fn isp_gw_side(wan: Wan) -> String {
 }
 
 /// Addresses on a point-to-point link, then the link up.
-fn link(dev: &str, v4: IpAddr, v6: IpAddr) -> String {
+pub(crate) fn link(dev: &str, v4: IpAddr, v6: IpAddr) -> String {
     format!(
         "addr replace {v4}/{LINK_V4_LEN} dev {dev}\n\
          addr replace {v6}/{LINK_V6_LEN} dev {dev}{}\n\

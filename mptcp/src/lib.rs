@@ -11,6 +11,14 @@
 //!   controller at run time.
 //! - The domain types ([`Endpoint`], [`EndpointFlags`], [`Limits`],
 //!   [`PmEvent`]) are plain serde data shared by both.
+//! - [`reconcile`] keeps endpoints as the caller's slots want them: a
+//!   sans-IO [`reconcile::Reconciler`] (desired against a GET_ADDR dump,
+//!   failed-join retries, subflow counts per slot) and its thin driver
+//!   [`reconcile::run`] over the client.
+//! - [`route`] is the optional per-WAN policy routing: a sans-IO
+//!   [`route::plan`] (a table and rules per WAN against what carries
+//!   mpwan's routing protocol) and its driver [`route::RouteManager`] over
+//!   rtnetlink.
 //!
 //! Everything acts on the network namespace of the thread that creates the
 //! client or the subscription.
@@ -22,6 +30,8 @@ mod endpoint;
 mod error;
 mod event;
 mod flags;
+pub mod reconcile;
+pub mod route;
 
 pub use client::{PmClient, PmEvents, mptcp_enabled, require_enabled};
 pub use endpoint::{Endpoint, Limits};

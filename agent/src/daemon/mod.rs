@@ -12,6 +12,8 @@
 
 pub mod instance;
 pub mod links;
+pub mod mptcp;
+pub mod routes;
 pub mod supervisor;
 pub mod wans;
 

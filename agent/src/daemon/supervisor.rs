@@ -8,14 +8,17 @@
 //!   control socket (Pending) ──┤
 //!                              ▼
 //!   WanTasks ──(wan, WanReport)──> Supervisor ──> status (answers `status`)
-//!     one task per WAN,            │             └─> hooks (never awaited)
-//!     fed by the LinkHub           └─ reload: load, diff, restart changed WANs
+//!     one task per WAN,            │   ▲         ├─> hooks (never awaited)
+//!     fed by the LinkHub           │   │         └─> MptcpPart (family states)
+//!                                  │   └── MptcpPart status (watch)
+//!                                  └─ reload: load, diff, restart what changed
 //! ```
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-use mpwan_tracker::Scope;
 use mpwan_tracker::driver::WanReport;
+use mpwan_tracker::{Family, HealthState, Scope};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
@@ -26,6 +29,8 @@ use crate::hooks::{HookEvent, HookRunner};
 use crate::status::{Status, WanStatus};
 
 use super::links::LinkHub;
+use super::mptcp::{MptcpPart, slot_key};
+use super::routes::RoutesPart;
 use super::wans::{Tagged, WanTasks};
 
 /// How the daemon leaves its main loop.
@@ -47,6 +52,13 @@ pub struct Supervisor {
     wans: WanTasks,
     reports: mpsc::Receiver<Tagged>,
     hooks: HookRunner,
+    hub: LinkHub,
+    /// Endpoints follow family states; None when MPTCP is off.
+    mptcp: Option<MptcpPart>,
+    /// Per-WAN routing tables; None when no WAN has a table.
+    routes: Option<RoutesPart>,
+    /// Every WAN family's latest state, replayed to a part that restarts.
+    families: BTreeMap<(String, Family), HealthState>,
 }
 
 impl Supervisor {
@@ -55,7 +67,10 @@ impl Supervisor {
     pub fn start(config: Config, instance: String, started: String) -> Supervisor {
         let status = Status::initial(&config, &instance, &started);
         let (tx, reports) = mpsc::channel(256);
-        let mut wans = WanTasks::new(LinkHub::spawn(), tx);
+        let hub = LinkHub::spawn();
+        let mptcp = MptcpPart::start(&config, &hub);
+        let routes = RoutesPart::start(&config, &hub);
+        let mut wans = WanTasks::new(hub.clone(), tx);
         for wan in config.wans.values() {
             wans.start(wan);
         }
@@ -69,11 +84,27 @@ impl Supervisor {
             wans,
             reports,
             hooks,
+            hub,
+            mptcp,
+            routes,
+            families: BTreeMap::new(),
         }
     }
 
-    /// Runs until a stop or restart is asked for.
-    pub async fn run(mut self, mut control: mpsc::Receiver<Pending>) -> std::io::Result<Exit> {
+    /// Runs until a stop or restart is asked for. A stop removes the routing
+    /// rules and tables mpwan installed; a restart leaves everything in the
+    /// kernel for the new image to adopt.
+    pub async fn run(mut self, control: mpsc::Receiver<Pending>) -> std::io::Result<Exit> {
+        let exit = self.serve(control).await?;
+        if exit == Exit::Stop
+            && let Some(routes) = self.routes.take()
+        {
+            routes.remove_all().await;
+        }
+        Ok(exit)
+    }
+
+    async fn serve(&mut self, mut control: mpsc::Receiver<Pending>) -> std::io::Result<Exit> {
         let mut hup = signal(SignalKind::hangup())?;
         let mut term = signal(SignalKind::terminate())?;
         let mut int = signal(SignalKind::interrupt())?;
@@ -97,6 +128,8 @@ impl Supervisor {
                     return Ok(Exit::Restart);
                 }
                 Some((wan, report)) = self.reports.recv() => self.on_report(&wan, report),
+                () = mptcp_changed(&mut self.mptcp) => self.on_mptcp(),
+                () = routes_changed(&mut self.routes) => self.on_routes(),
                 () = self.wans.supervise() => {}
                 Some(pending) = control.recv() => {
                     if let Some(exit) = self.answer(pending).await {
@@ -117,6 +150,12 @@ impl Supervisor {
             WanReport::Snapshot(s) => ws.apply_snapshot(&s),
             WanReport::Transition(t) => {
                 ws.apply_transition(&t);
+                if let Scope::Family(family) = t.scope {
+                    self.families.insert((wan.to_string(), family), t.to);
+                    if let Some(m) = &self.mptcp {
+                        m.family_state(wan, family, t.to);
+                    }
+                }
                 if t.scope == Scope::Wan {
                     tracing::info!(wan, device = %ws.interface, from = %t.from, to = %t.to, "WAN state");
                     self.hooks.submit(HookEvent::transition(
@@ -128,6 +167,45 @@ impl Supervisor {
                         t.quality.loss_percent(),
                     ));
                 }
+            }
+        }
+    }
+
+    /// The endpoints' status changed: copy it into each WAN's status.
+    fn on_mptcp(&mut self) {
+        let Some(m) = &mut self.mptcp else { return };
+        let slots = m.status.borrow_and_update().clone();
+        for ws in &mut self.status.wans {
+            let Some(ms) = &mut ws.mptcp else { continue };
+            for slot in &slots {
+                if slot.key == slot_key(&ws.name, Family::V4) {
+                    ms.apply(slot);
+                } else if slot.key == slot_key(&ws.name, Family::V6)
+                    && let Some(v6) = &mut ms.ipv6
+                {
+                    v6.apply(slot);
+                }
+            }
+        }
+    }
+
+    /// The routing tables' status changed: copy it into each WAN's status.
+    fn on_routes(&mut self) {
+        let Some(r) = &mut self.routes else { return };
+        let all = r.status.borrow_and_update().clone();
+        for ws in &mut self.status.wans {
+            ws.routing = all.iter().find(|s| s.key == ws.name).cloned();
+        }
+    }
+
+    /// Starts (or restarts) the MPTCP part for the current configuration
+    /// and tells it every family state known so far.
+    fn restart_mptcp(&mut self) {
+        self.mptcp = None;
+        self.mptcp = MptcpPart::start(&self.config, &self.hub);
+        if let Some(m) = &self.mptcp {
+            for ((wan, family), state) in &self.families {
+                m.family_state(wan, *family, *state);
             }
         }
     }
@@ -199,34 +277,36 @@ impl Supervisor {
         for (name, wan) in &self.config.wans {
             match old.wans.get(name) {
                 Some(before) if before == wan => {
-                    kept.push(name.as_str());
+                    kept.push(name.clone());
                     if let Some(s) = self.status.wans.iter().find(|s| &s.name == name) {
                         wans.push(s.clone());
                         continue;
                     }
                 }
                 Some(_) => {
-                    changed.push(name.as_str());
+                    changed.push(name.clone());
                     self.wans.stop(name);
                     self.wans.start(wan);
                 }
                 None => {
-                    added.push(name.as_str());
+                    added.push(name.clone());
                     self.wans.start(wan);
                 }
             }
             wans.push(WanStatus::initial(wan, &crate::clock::rfc3339_now()));
         }
-        let removed: Vec<&str> = old
+        let removed: Vec<String> = old
             .wans
             .keys()
             .filter(|n| !self.config.wans.contains_key(*n))
-            .map(String::as_str)
+            .cloned()
             .collect();
         for name in &removed {
             self.wans.stop(name);
         }
         self.wans.poll_carrier(self.config.agent.carrier_poll);
+        // A restarted WAN starts from `init`: its old family states go.
+        self.families.retain(|(wan, _), _| kept.contains(wan));
         if old.agent.hooks_dir != self.config.agent.hooks_dir
             || old.agent.hook_timeout != self.config.agent.hook_timeout
         {
@@ -238,7 +318,17 @@ impl Supervisor {
         let mut fresh = Status::initial(&self.config, &self.instance, &self.started);
         fresh.wans = wans;
         self.status = fresh;
-        let list = |v: &[&str]| {
+        if !self.mptcp.as_ref().is_some_and(|m| m.serves(&self.config)) {
+            self.restart_mptcp();
+        }
+        self.on_mptcp();
+        if !self.routes.as_ref().is_some_and(|r| r.serves(&self.config)) {
+            // Tables of WANs that are gone stay until `mpwan stop`: the new
+            // part adopts what it still wants and leaves the rest alone.
+            self.routes = RoutesPart::start(&self.config, &self.hub);
+        }
+        self.on_routes();
+        let list = |v: &[String]| {
             if v.is_empty() {
                 "-".to_string()
             } else {
@@ -252,5 +342,30 @@ impl Supervisor {
             list(&removed),
             list(&kept)
         )
+    }
+}
+
+/// Resolves when the MPTCP part's status changed; never without the part.
+async fn mptcp_changed(part: &mut Option<MptcpPart>) {
+    match part {
+        Some(m) => {
+            if m.status.changed().await.is_err() {
+                // The reconciler ended; its last status stays shown.
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// Resolves when the routing part's status changed; never without the part.
+async fn routes_changed(part: &mut Option<RoutesPart>) {
+    match part {
+        Some(r) => {
+            if r.status.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending().await,
     }
 }

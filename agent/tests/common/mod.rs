@@ -8,7 +8,8 @@ use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mpwan_lab::NetNs;
+use mpwan_lab::{AgentConfigOptions, AgentPaths, Lab, NetNs, Role};
+use serde_json::Value;
 
 pub const MPWAN: &str = env!("CARGO_BIN_EXE_mpwan");
 
@@ -190,4 +191,93 @@ pub fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// A lab with the agent running in its gateway.
+pub struct Run {
+    // Field order is drop order: the agent dies before the lab goes.
+    pub agent: Agent,
+    pub paths: AgentPaths,
+    pub lab: Lab,
+}
+
+impl Run {
+    /// Builds the lab, writes the configuration, lets `edit` change it,
+    /// starts the agent and waits until every WAN is up.
+    pub fn start(opts: AgentConfigOptions, edit: impl FnOnce(&AgentPaths)) -> Run {
+        let lab = Lab::new().expect("lab");
+        let paths = lab
+            .write_agent_config(&lab.dir().join("etc"), &opts)
+            .unwrap();
+        edit(&paths);
+        let agent = Agent::start_ready_dir(
+            Some(lab.ns(Role::Gw)),
+            &paths.config_dir,
+            &paths.control_socket,
+        );
+        let run = Run { agent, paths, lab };
+        run.wait("both WANs up", |s| {
+            state(s, "wan1") == "up" && state(s, "wan2") == "up"
+        });
+        run
+    }
+
+    pub fn status(&self) -> Value {
+        status_json(&self.paths.control_socket).expect("status answers")
+    }
+
+    /// Polls status until `done` holds, checking `invariant` on every
+    /// status seen; returns the statuses seen.
+    pub fn watch(
+        &self,
+        what: &str,
+        mut done: impl FnMut(&Value) -> bool,
+        mut invariant: impl FnMut(&Value) -> Result<(), String>,
+    ) -> Vec<Value> {
+        let mut seen = Vec::new();
+        let ok = wait_for(DEADLINE, || {
+            let s = self.status();
+            if let Err(e) = invariant(&s) {
+                panic!("while waiting for {what}: {e}\n{s:#}\n{}", self.agent.log());
+            }
+            let finished = done(&s);
+            seen.push(s);
+            finished
+        });
+        assert!(
+            ok,
+            "timed out waiting for {what}; last status:\n{:#}\nagent log:\n{}",
+            seen.last().unwrap_or(&Value::Null),
+            self.agent.log()
+        );
+        seen
+    }
+
+    pub fn wait(&self, what: &str, done: impl FnMut(&Value) -> bool) -> Vec<Value> {
+        self.watch(what, done, |_| Ok(()))
+    }
+}
+
+pub fn wan<'a>(s: &'a Value, name: &str) -> &'a Value {
+    s["wans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["name"] == name)
+        .unwrap_or_else(|| panic!("no WAN {name} in {s}"))
+}
+
+pub fn state<'a>(s: &'a Value, name: &str) -> &'a str {
+    wan(s, name)["state"].as_str().unwrap()
+}
+
+pub fn stays_up(name: &'static str) -> impl FnMut(&Value) -> Result<(), String> {
+    move |s| match state(s, name) {
+        "up" => Ok(()),
+        other => Err(format!("{name} left up: it is {other}")),
+    }
+}
+
+pub fn write(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
 }

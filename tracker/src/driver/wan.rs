@@ -1,6 +1,5 @@
 //! The per-WAN task.
 
-use std::collections::BTreeSet;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
@@ -15,7 +14,7 @@ use crate::error::ParamsError;
 use crate::events::{Event, Family, RoundReport};
 use crate::health::WanHealth;
 use crate::health::WanSnapshot;
-use crate::link::LinkEvent;
+use crate::link::{DeviceChange, DeviceView, LinkEvent};
 
 use super::probers::FamilyProbers;
 use super::round::run_round;
@@ -31,28 +30,6 @@ pub enum WanReport {
 }
 
 type Round = Pin<Box<dyn Future<Output = RoundReport> + Send>>;
-
-/// What the driver knows of its device from the link events.
-#[derive(Debug, Default)]
-struct Device {
-    ifindex: Option<u32>,
-    /// Last carrier passed to the machine (it starts assuming carrier).
-    carrier: Option<bool>,
-    /// The device's usable addresses.
-    addrs: BTreeSet<IpAddr>,
-}
-
-impl Device {
-    /// The source address for `family`: the lowest global-scope address of
-    /// that family (stable across runs), never an IPv6 link-local one.
-    fn source(&self, family: Family) -> Option<IpAddr> {
-        self.addrs.iter().copied().find(|a| match (a, family) {
-            (IpAddr::V4(_), Family::V4) => true,
-            (IpAddr::V6(v6), Family::V6) => !v6.is_unicast_link_local(),
-            _ => false,
-        })
-    }
-}
 
 /// The probers of one family and the source they were bound to.
 struct Bound {
@@ -73,7 +50,7 @@ pub async fn run_wan(
     let v4 = spec.targets(Family::V4);
     let v6 = spec.targets(Family::V6);
     let mut health = WanHealth::new(spec.params.clone(), &v4, &v6, now())?;
-    let mut device = Device::default();
+    let mut device = DeviceView::default();
     let mut bound: [Option<Bound>; 2] = [None, None];
     let mut rounds: FuturesUnordered<Round> = FuturesUnordered::new();
     let mut seq: u16 = 0;
@@ -86,9 +63,12 @@ pub async fn run_wan(
             Some(report) = rounds.next(), if !rounds.is_empty() => Event::Round(report),
             link = links.recv() => match link {
                 None => return Ok(()),
-                Some(ev) => match device_change(&spec.device, &mut device, ev) {
-                    Some(carrier) => Event::Carrier(carrier),
-                    None => continue,
+                Some(ev) => match device.apply(&spec.device, &ev) {
+                    DeviceChange::Carrier(carrier) => {
+                        tracing::info!(device = %spec.device, carrier, "carrier");
+                        Event::Carrier(carrier)
+                    }
+                    DeviceChange::Addressing | DeviceChange::None => continue,
                 },
             },
         };
@@ -147,7 +127,7 @@ pub async fn run_wan(
 fn probers_for(
     slot: &mut Option<Bound>,
     spec: &WanSpec,
-    device: &Device,
+    device: &DeviceView,
     family: Family,
     last_error: &mut Option<String>,
 ) -> Option<Arc<FamilyProbers>> {
@@ -192,45 +172,6 @@ fn probers_for(
         });
     }
     slot.as_ref().and_then(|b| b.probers.clone())
-}
-
-/// Applies a link event about our device; returns a carrier change to pass
-/// to the machine.
-fn device_change(name: &str, device: &mut Device, ev: LinkEvent) -> Option<bool> {
-    let carrier = match ev {
-        LinkEvent::Link {
-            ifindex,
-            name: n,
-            carrier,
-            ..
-        } if n == name => {
-            if device.ifindex != Some(ifindex) {
-                device.addrs.clear();
-            }
-            device.ifindex = Some(ifindex);
-            carrier
-        }
-        LinkEvent::LinkRemoved { name: n, .. } if n == name => {
-            device.ifindex = None;
-            device.addrs.clear();
-            false
-        }
-        LinkEvent::AddressAdded { ifindex, addr, .. } if device.ifindex == Some(ifindex) => {
-            device.addrs.insert(addr);
-            return None;
-        }
-        LinkEvent::AddressRemoved { ifindex, addr, .. } if device.ifindex == Some(ifindex) => {
-            device.addrs.remove(&addr);
-            return None;
-        }
-        _ => return None,
-    };
-    if device.carrier == Some(carrier) {
-        return None;
-    }
-    tracing::info!(device = name, carrier, "carrier");
-    device.carrier = Some(carrier);
-    Some(carrier)
 }
 
 fn family_index(f: Family) -> usize {

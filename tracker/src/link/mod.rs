@@ -19,12 +19,14 @@
 //! [`LinkWatcher::poll_carrier`] finds it within a chosen interval instead.
 
 mod decode;
+mod device;
 mod error;
 mod event;
 mod poll;
 mod table;
 mod watcher;
 
+pub use device::{DeviceChange, DeviceView};
 pub use error::LinkError;
 pub use event::LinkEvent;
 pub use watcher::LinkWatcher;
