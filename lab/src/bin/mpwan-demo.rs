@@ -3,15 +3,23 @@
 //! step waits for what it expects with a deadline; a step that does not
 //! happen makes the demo exit 1. The lab is removed on every exit path.
 //!
+//! The story: both WANs up with an MPTCP stream using both -> WAN2 (the
+//! main table's preferred uplink) black-holed: down, its endpoint removed,
+//! the hook ran, the stream goes on -> restored: hold-down, endpoint back,
+//! the same connection rebuilds its subflow on WAN2 -> `mpwan restart`:
+//! same pid, no subflow torn down -> `mpwan stop`.
+//!
 //! Usage: mpwan-demo PATH-TO-MPWAN
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use mpwan_lab::wait::{Clock, until};
-use mpwan_lab::{AgentConfigOptions, Lab, LabChild, Role};
+use mpwan_lab::{AgentConfigOptions, Lab, LabChild, MptcpStream, Role, Wan, addr};
+use serde_json::Value;
 
 /// Generous: a step waits for the agent on a possibly loaded machine.
 const STEP: Duration = Duration::from_secs(30);
@@ -44,6 +52,33 @@ fn main() {
     }
 }
 
+struct Agent<'a> {
+    mpwan: &'a Path,
+    socket: PathBuf,
+}
+
+impl Agent<'_> {
+    fn status(&self) -> Result<Value> {
+        let out = cli(self.mpwan, &self.socket, &["status", "--json"])?;
+        serde_json::from_str(&out).context("status --json is not JSON")
+    }
+
+    /// Waits until `f` holds for the status; returns that status.
+    fn until(&self, what: &str, f: impl Fn(&Value) -> bool) -> Result<Value> {
+        until(what, STEP, || {
+            let s = self.status()?;
+            if f(&s) { Ok(s) } else { bail!("not yet") }
+        })
+    }
+}
+
+fn wan<'a>(s: &'a Value, name: &str) -> &'a Value {
+    s["wans"]
+        .as_array()
+        .and_then(|w| w.iter().find(|w| w["name"] == name))
+        .unwrap_or(&Value::Null)
+}
+
 fn run(mpwan: &Path) -> Result<()> {
     let mpwan = std::fs::canonicalize(mpwan).with_context(|| format!("{}", mpwan.display()))?;
     let tl = Timeline {
@@ -51,7 +86,8 @@ fn run(mpwan: &Path) -> Result<()> {
     };
     let lab = Lab::new().context("building the lab")?;
     tl.say(&format!(
-        "lab {} built in {} ms: gateway with wan1 and wan2, two ISPs, an internet with DNS and HTTP servers, a BGP peer",
+        "lab {} built in {} ms: gateway with wan1 and wan2 (wan2 preferred in the main table), two ISPs, \
+         an internet with ICMP targets, a DNS server, an HTTP server and an MPTCP server",
         lab.run_id(),
         lab.build_time().as_millis()
     ));
@@ -59,49 +95,171 @@ fn run(mpwan: &Path) -> Result<()> {
     let opts = AgentConfigOptions {
         dns_probe: true,
         http_probe: true,
+        agent: "hook_timeout = \"5s\"\n".into(),
         ..AgentConfigOptions::default()
     };
     let paths = lab.write_agent_config(&lab.dir().join("etc"), &opts)?;
-    let socket = paths.control_socket.clone();
+    let hook_log = lab.dir().join("hook.log");
+    let hook = paths.hooks_dir.join("10-log");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\necho \"$MPWAN_WAN $MPWAN_PREV_STATE -> $MPWAN_STATE (ACTION=$ACTION)\" >> {}\n",
+            hook_log.display()
+        ),
+    )?;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755))?;
+    tl.say("configuration: 250 ms probe interval, down after 3 failed rounds, up after 3 passed + 1 s hold-down; ICMP v4+v6, DNS and HTTP probes per WAN; a hook that logs every transition");
+
     let mut cmd = lab.command(Role::Gw, mpwan.to_str().context("mpwan path")?);
     cmd.arg("agent").arg("--config").arg(&paths.config_dir);
-    let mut agent = LabChild::spawn_logged(cmd, "mpwan agent", &lab.dir().join("agent.log"))?;
-    until("the agent answers on its control socket", STEP, || {
-        if let Some(st) = agent.try_wait()? {
-            bail!("the agent exited with {st}: {}", agent.log());
+    let mut child = LabChild::spawn_logged(cmd, "mpwan agent", &lab.dir().join("agent.log"))?;
+    let result = story(&tl, &lab, &mpwan, &paths, &hook_log, &mut child);
+    if result.is_err() && std::env::var_os("MPWAN_DEMO_DEBUG").is_some() {
+        for role in [Role::Gw, Role::Inet] {
+            let ss = lab.ns(role).run(&["ss", "-tniH"]).unwrap_or_default();
+            eprintln!("--- ss -tni in {role}:\n{ss}");
         }
-        status_json(&mpwan, &socket)
+        eprintln!("--- agent log:\n{}", child.log());
+    }
+    result?;
+    drop(lab);
+    tl.say("lab removed");
+    Ok(())
+}
+
+/// The scripted story, with the agent running.
+fn story(
+    tl: &Timeline,
+    lab: &Lab,
+    mpwan: &Path,
+    paths: &mpwan_lab::AgentPaths,
+    hook_log: &Path,
+    child: &mut LabChild,
+) -> Result<()> {
+    let agent = Agent {
+        mpwan,
+        socket: paths.control_socket.clone(),
+    };
+    until("the agent answers on its control socket", STEP, || {
+        if let Some(st) = child.try_wait()? {
+            bail!("the agent exited with {st}: {}", child.log());
+        }
+        agent.status()
     })?;
+    let pid = child.id();
     tl.say(&format!(
-        "mpwan agent started in {} (pid {})",
-        lab.ns(Role::Gw).name(),
-        agent.id()
+        "mpwan agent started in {} (pid {pid})",
+        lab.ns(Role::Gw).name()
     ));
 
-    let table = cli(&mpwan, &socket, &["status"])?;
+    let present = |s: &Value, w: &str| wan(s, w)["mptcp"]["present"] == true;
+    agent.until("both WANs up with their endpoints", |s| {
+        ["wan1", "wan2"]
+            .iter()
+            .all(|w| wan(s, w)["state"] == "up" && present(s, w))
+    })?;
+    tl.say("wan1 and wan2 up; MPTCP endpoints 1 and 2 present");
+
+    let stream = MptcpStream::start(lab, 4000)?;
+    let token = stream.token(lab)?;
+    let (ip1, ip2) = (addr::WAN1_GW_V4.to_string(), addr::WAN2_GW_V4.to_string());
+    let subflow_from = |ip: &str| -> Result<()> {
+        until(&format!("a subflow from {ip}"), STEP, || {
+            let s = stream.subflows(lab, &token)?;
+            ensure!(s.iter().any(|f| f.local.starts_with(ip)), "{s:?}");
+            Ok(())
+        })
+    };
+    subflow_from(&ip1)?;
+    subflow_from(&ip2)?;
+    tl.say(&format!(
+        "MPTCP stream (token {token}) to {}: one subflow on each WAN, every byte checked at the server",
+        addr::MPTCP_V4
+    ));
+
+    lab.blackhole(Wan::Two)?;
+    let t0 = tl.clock.elapsed();
+    tl.say("wan2 black-holed at its ISP (nftables drop)");
+    agent.until("wan2 down", |s| wan(s, "wan2")["state"] == "down")?;
+    let took = tl.clock.elapsed().saturating_sub(t0);
+    tl.say(&format!(
+        "wan2 down, {} ms after the black hole; wan1 still up",
+        took.as_millis()
+    ));
+    agent.until("endpoint 2 removed", |s| !present(s, "wan2"))?;
+    tl.say("MPTCP endpoint 2 removed from the kernel");
+    stream.wait_verified(512 * 1024, STEP)?;
+    tl.say(&format!(
+        "the stream goes on over wan1: {} KiB checked so far, no byte lost",
+        stream.progress().verified / 1024
+    ));
+
+    lab.restore(Wan::Two)?;
+    tl.say("wan2 restored");
+    let s = agent.until("wan2 in hold-down", |s| {
+        wan(s, "wan2")["families"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|f| !f["hold_down_until"].is_null()))
+            || wan(s, "wan2")["state"] == "up"
+    })?;
+    if wan(&s, "wan2")["state"] == "down" {
+        tl.say("wan2 passes again: held down until it has proven itself");
+    }
+    agent.until("wan2 up with endpoint 2", |s| {
+        wan(s, "wan2")["state"] == "up" && present(s, "wan2")
+    })?;
+    tl.say("wan2 up after the hold-down; endpoint 2 re-added with the same id");
+    subflow_from(&ip2)?;
+    ensure!(stream.token(lab)? == token, "the connection changed");
+    tl.say(&format!(
+        "connection {token} rebuilt its subflow on wan2 (no reconnect)"
+    ));
+
+    let out = cli(mpwan, &paths.control_socket, &["restart"]);
+    out?;
+    let s = agent.until("the agent back after restart", |s| {
+        wan(s, "wan1")["state"] == "up" && wan(s, "wan2")["state"] == "up"
+    })?;
+    ensure!(s["pid"] == pid, "the pid changed across the restart");
+    stream.wait_verified(256 * 1024, STEP)?;
+    tl.say(&format!(
+        "mpwan restart: re-executed in place (pid {pid}), endpoints adopted, stream intact"
+    ));
+
+    let hooks = std::fs::read_to_string(hook_log).unwrap_or_default();
+    tl.say("the hook saw:");
+    for line in hooks.lines() {
+        println!("             {line}");
+    }
+    ensure!(
+        hooks.contains("wan2 up -> down") || hooks.contains("wan2 degraded -> down"),
+        "no down hook for wan2"
+    );
+
+    let p = stream.stop()?;
+    tl.say(&format!(
+        "stream stopped: {} KiB sent, {} KiB checked, no error",
+        p.sent / 1024,
+        p.verified / 1024
+    ));
+
+    let table = cli(mpwan, &paths.control_socket, &["status"])?;
     tl.say("mpwan status:");
     for line in table.lines() {
-        println!("           {line}");
+        println!("             {line}");
     }
 
-    cli(&mpwan, &socket, &["stop"])?;
+    cli(mpwan, &paths.control_socket, &["stop"])?;
     until("the agent exits after `mpwan stop`", STEP, || {
-        match agent.try_wait()? {
+        match child.try_wait()? {
             Some(st) if st.success() => Ok(()),
             Some(st) => bail!("the agent exited with {st}"),
             None => bail!("still running"),
         }
     })?;
     tl.say("mpwan stop: the agent exited cleanly");
-    drop(lab);
-    tl.say("lab removed");
     Ok(())
-}
-
-/// `mpwan status --json`, parsed from stdout only.
-fn status_json(mpwan: &Path, socket: &Path) -> Result<serde_json::Value> {
-    let out = cli(mpwan, socket, &["status", "--json"])?;
-    serde_json::from_str(&out).context("status --json is not JSON")
 }
 
 /// Runs the CLI (outside the namespace: it only needs the socket file).

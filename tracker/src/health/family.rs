@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use crate::actions::{Action, Reason, Scope, Transition};
 use crate::error::ParamsError;
-use crate::events::{Family, Outcome, RoundReport, TargetId};
+use crate::events::{Family, Outcome, RoundId, RoundReport, TargetId};
 use crate::quality::Quality;
 use crate::state::HealthState;
 
@@ -146,6 +146,11 @@ impl FamilyHealth {
     /// or the start of the next one; `None` while the carrier is lost.
     pub fn next_deadline(&self) -> Option<Instant> {
         self.rounds.next_deadline()
+    }
+
+    /// The round this family is waiting for, if any.
+    pub(crate) fn round_in_flight(&self) -> Option<RoundId> {
+        self.rounds.in_flight()
     }
 
     /// Everything status shows about this family at `now`.

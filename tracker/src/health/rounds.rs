@@ -70,6 +70,11 @@ impl Rounds {
     }
 
     /// Closes the round in flight if its deadline has passed.
+    /// The round in flight, if any.
+    pub fn in_flight(&self) -> Option<RoundId> {
+        self.in_flight.map(|f| f.id)
+    }
+
     pub fn expire(&mut self, now: Instant) -> Due {
         let Some(f) = self.in_flight else {
             return Due::Nothing;

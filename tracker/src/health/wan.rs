@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use crate::actions::{Action, Reason, Scope, Transition};
 use crate::error::ParamsError;
-use crate::events::{Event, Family, TargetId};
+use crate::events::{Event, Family, RoundId, TargetId};
 use crate::quality::Quality;
 use crate::state::HealthState;
 
@@ -30,6 +30,9 @@ pub struct WanHealth {
     /// The latest `now` seen: an earlier `now` is taken as this one, so
     /// time never runs backwards inside the machine.
     last_now: Instant,
+    /// Rounds of the families whose results a pending WAN change waits
+    /// for (see `combine`); empty when nothing waits.
+    awaiting: Vec<(Family, RoundId)>,
 }
 
 impl WanHealth {
@@ -58,6 +61,7 @@ impl WanHealth {
             state: HealthState::Init,
             since: now,
             last_now: now,
+            awaiting: Vec::new(),
         })
     }
 
@@ -71,6 +75,10 @@ impl WanHealth {
         let now = now.max(self.last_now);
         self.last_now = now;
         let mut out = Vec::new();
+        let reported = match &event {
+            Event::Round(report) => Some(report.family),
+            Event::Tick | Event::Carrier(_) => None,
+        };
         match &event {
             Event::Tick => {}
             Event::Round(report) => {
@@ -87,7 +95,7 @@ impl WanHealth {
         for f in self.families_mut() {
             f.tick(now, &mut out);
         }
-        self.combine(now, &mut out);
+        self.combine(reported, now, &mut out);
         out
     }
 
@@ -152,9 +160,38 @@ impl WanHealth {
 
     /// Recomputes the WAN state once per `handle`, after every family has
     /// moved, so one call yields at most one WAN transition.
-    fn combine(&mut self, now: Instant, out: &mut Vec<Action>) {
+    ///
+    /// The families probe side by side, but their reports come in one at a
+    /// time: when a black hole takes both down, IPv4's report may land a
+    /// millisecond before IPv6's. Changing the WAN at once would show a
+    /// moment of "one family up, one down" (degraded) that the link never
+    /// had, and run hooks, MPTCP and BGP through it. So a WAN change waits
+    /// for the rounds the other families had in flight when it arose (at
+    /// most one round timeout), then is judged on all of them.
+    fn combine(&mut self, reported: Option<Family>, now: Instant, out: &mut Vec<Action>) {
         let to = combined(self.families().map(FamilyHealth::state));
         if to == self.state {
+            self.awaiting.clear();
+            return;
+        }
+        if self.awaiting.is_empty() {
+            // Not the family that just reported: a round it starts now came
+            // after the news.
+            self.awaiting = self
+                .families()
+                .filter(|f| Some(f.family()) != reported)
+                .filter_map(|f| f.round_in_flight().map(|r| (f.family(), r)))
+                .collect();
+        } else {
+            let awaiting = std::mem::take(&mut self.awaiting);
+            self.awaiting = awaiting
+                .into_iter()
+                .filter(|(family, round)| {
+                    self.family(*family).and_then(FamilyHealth::round_in_flight) == Some(*round)
+                })
+                .collect();
+        }
+        if !self.awaiting.is_empty() {
             return;
         }
         let reason = Reason::Families {

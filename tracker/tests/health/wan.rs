@@ -26,10 +26,11 @@ fn changes_since(sim: &Sim, from: usize) -> Vec<(Scope, HealthState, HealthState
 fn a_dead_ipv6_path_is_not_hidden_by_a_live_ipv4_one() {
     let mut sim = dual();
     sim.run_until(secs(5));
-    // IPv4's replies come first; IPv6 still in init does not hold the WAN.
+    // IPv4's replies come first; the WAN waits for IPv6's round that ran
+    // alongside (5 ms later) and is judged on both.
     assert_eq!(
         changes_since(&sim, 0),
-        vec![(V4, Init, Up), (WAN, Init, Up), (V6, Init, Up)]
+        vec![(V4, Init, Up), (V6, Init, Up), (WAN, Init, Up)]
     );
     let mark = sim.transitions().len();
     sim.set_all(Family::V6, Link::Lost);
@@ -139,4 +140,31 @@ fn a_single_family_wan_follows_its_family() {
     );
     assert!(sim.h.wan.family(Family::V4).is_none());
     assert_eq!(sim.h.wan.snapshot(sim.h.now).families.len(), 1);
+}
+
+#[test]
+fn a_black_hole_takes_the_wan_straight_down_even_when_one_family_reports_first() {
+    // IPv4's rounds report 5 ms before IPv6's. Both die at once: the WAN
+    // must go up -> down, never through a degraded it never was.
+    let mut sim = dual();
+    sim.run_until(secs(5));
+    let mark = sim.transitions().len();
+    sim.set_all(Family::V4, Link::Lost);
+    sim.set_all(Family::V6, Link::Lost);
+    sim.run_until(secs(15));
+    let wan: Vec<_> = changes_since(&sim, mark)
+        .into_iter()
+        .filter(|(scope, _, _)| *scope == WAN)
+        .collect();
+    assert_eq!(wan, vec![(WAN, Up, Down)]);
+    // And back: straight up again, after both families' hold-downs.
+    let mark = sim.transitions().len();
+    sim.set_all(Family::V4, Link::Reply(ms(20)));
+    sim.set_all(Family::V6, Link::Reply(ms(30)));
+    sim.run_until(secs(40));
+    let wan: Vec<_> = changes_since(&sim, mark)
+        .into_iter()
+        .filter(|(scope, _, _)| *scope == WAN)
+        .collect();
+    assert_eq!(wan, vec![(WAN, Down, Up)]);
 }
