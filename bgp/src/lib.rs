@@ -5,8 +5,13 @@
 //! RFC-classified errors out; no I/O, no clock, no panics on input).
 //! `session` is the per-peer FSM with Graceful Restart and the Adj-RIB-In,
 //! a sans-IO state machine (`handle(event, now) -> actions`,
-//! `next_deadline()`) driven by a thin tokio driver that owns the sockets.
+//! `next_deadline()`) driven by `driver`, the thin tokio layer that owns the
+//! sockets (TCP MD5 and GTSM through nix's `sockopt_impl!`, no unsafe here).
+//! `announce` holds the announce policy (condition changes in, prefix
+//! states out) and the per-session Adj-RIB-Out, which writes UPDATE frames.
 #![forbid(unsafe_code)]
 
+pub mod announce;
+pub mod driver;
 pub mod session;
 pub mod wire;

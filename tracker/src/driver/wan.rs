@@ -8,6 +8,7 @@ use std::sync::Arc;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 use crate::actions::{Action, Transition};
 use crate::error::ParamsError;
@@ -42,11 +43,20 @@ struct Bound {
 /// carries the link events of the WAN's device (the agent filters them).
 pub async fn run_wan(
     spec: WanSpec,
+    links: mpsc::Receiver<LinkEvent>,
+    reports: mpsc::Sender<WanReport>,
+) -> Result<(), ParamsError> {
+    // The span goes with the future, not with the thread: entered across
+    // an await it would label other tasks' lines with this WAN.
+    let span = tracing::info_span!("wan", wan = %spec.name);
+    track(spec, links, reports).instrument(span).await
+}
+
+async fn track(
+    spec: WanSpec,
     mut links: mpsc::Receiver<LinkEvent>,
     reports: mpsc::Sender<WanReport>,
 ) -> Result<(), ParamsError> {
-    let span = tracing::info_span!("wan", wan = %spec.name);
-    let _enter = span.enter();
     let v4 = spec.targets(Family::V4);
     let v6 = spec.targets(Family::V6);
     let mut health = WanHealth::new(spec.params.clone(), &v4, &v6, now())?;
