@@ -48,7 +48,7 @@ fn design_agent() -> AgentConfig {
         hooks_dir: PathBuf::from("/etc/mpwan/hooks.d"),
         hook_timeout: secs(10),
         metrics_listen: None,
-        carrier_poll: Duration::from_millis(20),
+        carrier_poll: Duration::from_millis(40),
     }
 }
 

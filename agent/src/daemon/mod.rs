@@ -10,6 +10,7 @@
 //!                       Exit::Restart → exec the installed binary (same pid)
 //! ```
 
+pub mod bgp;
 pub mod instance;
 pub mod links;
 pub mod mptcp;

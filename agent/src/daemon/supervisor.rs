@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use mpwan_tracker::driver::WanReport;
+use mpwan_bgp::session::StopKind;
 use mpwan_tracker::{Family, HealthState, Scope};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
@@ -28,6 +29,7 @@ use crate::control::{Request, Response};
 use crate::hooks::{HookEvent, HookRunner};
 use crate::status::{Status, WanStatus};
 
+use super::bgp::BgpPart;
 use super::links::LinkHub;
 use super::mptcp::{MptcpPart, slot_key};
 use super::routes::RoutesPart;
@@ -57,6 +59,14 @@ pub struct Supervisor {
     mptcp: Option<MptcpPart>,
     /// Per-WAN routing tables; None when no WAN has a table.
     routes: Option<RoutesPart>,
+    /// The BGP speaker; None without `[bgp]`.
+    bgp: Option<BgpPart>,
+    /// How BGP sessions close when the loop ends: gracefully (peers keep
+    /// our routes) for a restart or `on_sigterm = "retain"`, with a Hard
+    /// Reset (peers withdraw) for a stop.
+    closing: StopKind,
+    /// Every WAN's latest state, replayed to a BGP part that restarts.
+    wan_states: BTreeMap<String, HealthState>,
     /// Every WAN family's latest state, replayed to a part that restarts.
     families: BTreeMap<(String, Family), HealthState>,
 }
@@ -70,6 +80,7 @@ impl Supervisor {
         let hub = LinkHub::spawn();
         let mptcp = MptcpPart::start(&config, &hub);
         let routes = RoutesPart::start(&config, &hub);
+        let bgp = BgpPart::start(&config);
         let mut wans = WanTasks::new(hub.clone(), tx);
         for wan in config.wans.values() {
             wans.start(wan);
@@ -87,6 +98,9 @@ impl Supervisor {
             hub,
             mptcp,
             routes,
+            bgp,
+            closing: StopKind::HardReset,
+            wan_states: BTreeMap::new(),
             families: BTreeMap::new(),
         }
     }
@@ -96,6 +110,12 @@ impl Supervisor {
     /// kernel for the new image to adopt.
     pub async fn run(mut self, control: mpsc::Receiver<Pending>) -> std::io::Result<Exit> {
         let exit = self.serve(control).await?;
+        if exit == Exit::Restart {
+            self.closing = StopKind::Graceful;
+        }
+        if let Some(bgp) = self.bgp.take() {
+            bgp.close(self.closing.clone()).await;
+        }
         if exit == Exit::Stop
             && let Some(routes) = self.routes.take()
         {
@@ -116,7 +136,17 @@ impl Supervisor {
                     self.reload();
                 }
                 _ = term.recv() => {
-                    tracing::info!("SIGTERM: stopping");
+                    let retain = self
+                        .config
+                        .bgp
+                        .as_ref()
+                        .is_some_and(|b| b.on_sigterm == crate::config::OnSigterm::Retain);
+                    if retain {
+                        tracing::info!("SIGTERM: stopping; BGP peers keep our routes (on_sigterm = \"retain\")");
+                        self.closing = StopKind::Graceful;
+                    } else {
+                        tracing::info!("SIGTERM: stopping; BGP peers withdraw our routes");
+                    }
                     return Ok(Exit::Stop);
                 }
                 _ = int.recv() => {
@@ -130,6 +160,7 @@ impl Supervisor {
                 Some((wan, report)) = self.reports.recv() => self.on_report(&wan, report),
                 () = mptcp_changed(&mut self.mptcp) => self.on_mptcp(),
                 () = routes_changed(&mut self.routes) => self.on_routes(),
+                () = bgp_changed(&mut self.bgp) => self.on_bgp(),
                 () = self.wans.supervise() => {}
                 Some(pending) = control.recv() => {
                     if let Some(exit) = self.answer(pending).await {
@@ -157,6 +188,10 @@ impl Supervisor {
                     }
                 }
                 if t.scope == Scope::Wan {
+                    self.wan_states.insert(wan.to_string(), t.to);
+                    if let Some(b) = &self.bgp {
+                        b.wan_state(wan, t.to);
+                    }
                     tracing::info!(wan, device = %ws.interface, from = %t.from, to = %t.to, "WAN state");
                     self.hooks.submit(HookEvent::transition(
                         wan,
@@ -195,6 +230,13 @@ impl Supervisor {
         let all = r.status.borrow_and_update().clone();
         for ws in &mut self.status.wans {
             ws.routing = all.iter().find(|s| s.key == ws.name).cloned();
+        }
+    }
+
+    /// The BGP speaker's status changed.
+    fn on_bgp(&mut self) {
+        if let Some(b) = &mut self.bgp {
+            self.status.bgp = b.status.borrow_and_update().clone();
         }
     }
 
@@ -307,6 +349,7 @@ impl Supervisor {
         self.wans.poll_carrier(self.config.agent.carrier_poll);
         // A restarted WAN starts from `init`: its old family states go.
         self.families.retain(|(wan, _), _| kept.contains(wan));
+        self.wan_states.retain(|wan, _| kept.contains(wan));
         if old.agent.hooks_dir != self.config.agent.hooks_dir
             || old.agent.hook_timeout != self.config.agent.hook_timeout
         {
@@ -328,6 +371,25 @@ impl Supervisor {
             self.routes = RoutesPart::start(&self.config, &self.hub);
         }
         self.on_routes();
+        let bgp_same = match (&self.bgp, &self.config.bgp) {
+            (Some(b), _) => b.serves(&self.config),
+            (None, None) => true,
+            (None, Some(_)) => false,
+        };
+        if !bgp_same {
+            // The old sessions close without a NOTIFICATION (peers keep our
+            // routes) and the new speaker takes over.
+            if let Some(old) = self.bgp.take() {
+                tokio::spawn(old.close(StopKind::Graceful));
+            }
+            self.bgp = BgpPart::start(&self.config);
+            if let Some(b) = &self.bgp {
+                for (wan, state) in &self.wan_states {
+                    b.wan_state(wan, *state);
+                }
+            }
+        }
+        self.on_bgp();
         let list = |v: &[String]| {
             if v.is_empty() {
                 "-".to_string()
@@ -363,6 +425,18 @@ async fn routes_changed(part: &mut Option<RoutesPart>) {
     match part {
         Some(r) => {
             if r.status.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// Resolves when the BGP speaker's status changed; never without it.
+async fn bgp_changed(part: &mut Option<BgpPart>) {
+    match part {
+        Some(b) => {
+            if b.status.changed().await.is_err() {
                 std::future::pending::<()>().await;
             }
         }
