@@ -21,8 +21,12 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use mpwan_bgp::announce::{AnnounceSpec, ConditionId, Degrade, OnDown, PeerContext, Policy, RibOut};
-use mpwan_bgp::driver::{Listener, ListenerPeer, PeerCommand, PeerEvent, TransportConfig, run_peer};
+use mpwan_bgp::announce::{
+    AnnounceSpec, ConditionId, Degrade, OnDown, PeerContext, Policy, RibOut,
+};
+use mpwan_bgp::driver::{
+    Listener, ListenerPeer, PeerCommand, PeerEvent, TransportConfig, run_peer,
+};
 use mpwan_bgp::session::{GrConfig, SessionConfig, StopKind};
 use mpwan_bgp::wire::{Community, Prefix};
 use mpwan_tracker::HealthState;
@@ -65,7 +69,14 @@ impl BgpPart {
         let (commands, rx) = mpsc::unbounded_channel();
         let (status_tx, status) = watch::channel(BgpStatus::default());
         let wans: Vec<String> = config.wans.keys().cloned().collect();
-        let task = tokio::spawn(speaker(bgp.clone(), wans, restarting, marker, rx, status_tx));
+        let task = tokio::spawn(speaker(
+            bgp.clone(),
+            wans,
+            restarting,
+            marker,
+            rx,
+            status_tx,
+        ));
         Some(BgpPart {
             commands,
             status,
@@ -268,10 +279,10 @@ async fn speaker(
                     changed = true;
                 }
                 Some(Command::Close(kind, done)) => {
-                    if kind == StopKind::Graceful {
-                        if let Err(e) = std::fs::write(&marker, b"graceful restart\n") {
-                            tracing::warn!(error = %e, "BGP: cannot write the restart marker");
-                        }
+                    if kind == StopKind::Graceful
+                        && let Err(e) = std::fs::write(&marker, b"graceful restart\n")
+                    {
+                        tracing::warn!(error = %e, "BGP: cannot write the restart marker");
                     }
                     for p in &peers {
                         let _ = p.commands.send(PeerCommand::Stop(kind.clone())).await;
@@ -353,12 +364,20 @@ async fn speaker(
 }
 
 /// Refreshes the status from each peer task and the policy.
-async fn publish(bgp: &BgpConfig, peers: &[Peer], policy: &Policy, status: &watch::Sender<BgpStatus>) {
+async fn publish(
+    bgp: &BgpConfig,
+    peers: &[Peer],
+    policy: &Policy,
+    status: &watch::Sender<BgpStatus>,
+) {
     let mut neighbors = Vec::with_capacity(peers.len());
     for p in peers {
         let (tx, rx) = oneshot::channel();
         let s = match p.commands.send(PeerCommand::Status(tx)).await {
-            Ok(()) => tokio::time::timeout(Duration::from_millis(500), rx).await.ok().and_then(Result::ok),
+            Ok(()) => tokio::time::timeout(Duration::from_millis(500), rx)
+                .await
+                .ok()
+                .and_then(Result::ok),
             Err(_) => None,
         };
         neighbors.push(match s {

@@ -17,8 +17,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use mpwan_tracker::driver::WanReport;
 use mpwan_bgp::session::StopKind;
+use mpwan_tracker::driver::WanReport;
 use mpwan_tracker::{Family, HealthState, Scope};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
