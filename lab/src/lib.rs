@@ -18,6 +18,7 @@
 
 pub mod addr;
 pub mod agent_config;
+pub mod bgp_peer;
 pub mod check;
 mod child;
 pub mod dns;
@@ -35,6 +36,7 @@ mod topology;
 pub mod wait;
 
 pub use agent_config::{AgentConfigOptions, AgentPaths, BgpOptions, write_agent_config};
+pub use bgp_peer::{Family, GobgpOptions, GobgpPeer, PeerRoute, RibHistory, RibWatch};
 pub use child::LabChild;
 pub use dns::QueryType;
 pub use extra_wan::{CarrierNotice, ExtraWan};

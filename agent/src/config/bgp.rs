@@ -238,6 +238,7 @@ fn read_neighbor(d: &mut Diag<'_>, mut t: Table<'_, '_>) -> Option<(NeighborConf
         Some(s.to_string())
     });
     let ttl_security = t.int(d, "ttl_security", 1, 254);
+    let max_prefixes = t.int(d, "max_prefixes", 1, u32::MAX);
     t.finish(d, &[]);
     let (address, loc) = address?;
     let neighbor = NeighborConfig {
@@ -248,6 +249,7 @@ fn read_neighbor(d: &mut Diag<'_>, mut t: Table<'_, '_>) -> Option<(NeighborConf
         hold_time,
         password,
         ttl_security,
+        max_prefixes,
     };
     Some((neighbor, loc))
 }

@@ -111,6 +111,9 @@ pub struct NeighborConfig {
     pub password: Option<String>,
     /// GTSM hop count (RFC 5082), 1..=254.
     pub ttl_security: Option<u8>,
+    /// Most routes accepted from the neighbor per family; more closes the
+    /// session with Cease "Maximum Number of Prefixes Reached" (RFC 4486).
+    pub max_prefixes: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

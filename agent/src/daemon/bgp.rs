@@ -213,6 +213,7 @@ async fn speaker(
         let mut cfg = SessionConfig::new(bgp.asn, bgp.router_id, n.address, n.asn);
         cfg.passive = n.passive;
         cfg.hold_time = n.hold_time;
+        cfg.max_prefixes = n.max_prefixes;
         cfg.graceful_restart = GrConfig {
             restart_time: bgp.restart_time,
             long_lived_stale_time: bgp.long_lived_stale_time,
