@@ -20,7 +20,7 @@ const GOAL_CPU_PERCENT: f64 = 1.0;
 const GOAL_RSS_KIB: u64 = 10 * 1024;
 
 /// The agent's `[agent] carrier_poll` default.
-const CARRIER_POLL: Duration = Duration::from_millis(20);
+const CARRIER_POLL: Duration = Duration::from_millis(40);
 
 /// Everything measured.
 pub struct Results {

@@ -66,7 +66,7 @@ const TARGETS: usize = 4;
 
 /// The configurations measured: a label and extra `[agent]` lines.
 const CONFIGS: [(&str, &str); 2] = [
-    ("as configured by default (carrier_poll 20 ms)", ""),
+    ("as configured by default (carrier_poll 40 ms)", ""),
     (
         "carrier_poll = \"0s\" (probes only)",
         "carrier_poll = \"0s\"\n",
