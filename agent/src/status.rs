@@ -144,7 +144,10 @@ pub struct NeighborStatus {
     pub state: String,
     /// Seconds since the session was established; null when it is not.
     pub uptime: Option<u64>,
+    /// Routes in our Adj-RIB-In from this neighbor, stale ones included.
     pub received: u64,
+    /// Of which kept as stale while the neighbor restarts (GR helper).
+    pub stale: u64,
     pub advertised: u64,
     pub graceful_restart: GracefulRestartStatus,
 }
@@ -321,6 +324,7 @@ impl BgpStatus {
                     state: "idle".into(),
                     uptime: None,
                     received: 0,
+                    stale: 0,
                     advertised: 0,
                     graceful_restart: GracefulRestartStatus::default(),
                 })

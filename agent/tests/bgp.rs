@@ -190,3 +190,45 @@ fn a_degraded_announcement_changes_its_med_and_a_killed_agent_leaves_it_stale() 
         route().is_some_and(|r| !r.stale && r.med.is_none())
     });
 }
+
+#[test]
+fn a_gracefully_restarting_peer_keeps_its_routes_in_our_adj_rib_in() {
+    if skip_without_netns("a_gracefully_restarting_peer_keeps_its_routes_in_our_adj_rib_in") {
+        return;
+    }
+    let run = Run::start(options(), |_| {});
+    let opts = GobgpOptions {
+        listen_port: PEER_PORT,
+        ..GobgpOptions::default()
+    };
+    let mut peer = GobgpPeer::start(&run.lab, opts.clone()).unwrap();
+    run.wait("the session established", |s| {
+        s["bgp"]["neighbors"][0]["state"] == "established"
+    });
+    peer.announce("203.0.113.0/24").unwrap();
+    run.wait("the peer's route received", |s| {
+        s["bgp"]["neighbors"][0]["received"] == 1
+    });
+
+    // The peer dies without a NOTIFICATION: we keep its route as stale.
+    peer.kill().unwrap();
+    run.wait("the peer restarting, its route kept", |s| {
+        let n = &s["bgp"]["neighbors"][0];
+        n["state"] != "established"
+            && n["graceful_restart"]["peer_restarting"] == true
+            && n["received"] == 1
+            && n["stale"] == 1
+    });
+
+    // It comes back and re-announces: refreshed, no longer restarting.
+    drop(peer);
+    let peer = GobgpPeer::start(&run.lab, opts).unwrap();
+    peer.announce("203.0.113.0/24").unwrap();
+    run.wait("the session back and the route refreshed", |s| {
+        let n = &s["bgp"]["neighbors"][0];
+        n["state"] == "established"
+            && n["received"] == 1
+            && n["stale"] == 0
+            && n["graceful_restart"]["peer_restarting"] == false
+    });
+}

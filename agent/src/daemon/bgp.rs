@@ -388,12 +388,15 @@ async fn publish(
                 state: format!("{:?}", s.state).to_lowercase(),
                 uptime: s.uptime.map(|u| u.as_secs()),
                 received: s.received.iter().map(|c| c.routes as u64).sum(),
+                stale: s.received.iter().map(|c| c.stale as u64).sum(),
                 advertised: p.rib.as_ref().map_or(0, |r| r.advertised() as u64),
                 graceful_restart: GracefulRestartStatus {
                     negotiated: s.graceful_restart.negotiated,
                     long_lived: s.graceful_restart.long_lived,
                     notification: s.graceful_restart.notification,
-                    peer_restarting: s.graceful_restart.peer_restarting,
+                    // While the peer is away, the session keeps helping
+                    // (its routes kept stale) though nothing is negotiated.
+                    peer_restarting: s.graceful_restart.peer_restarting || !s.helper.is_empty(),
                 },
             },
             None => NeighborStatus {
@@ -402,6 +405,7 @@ async fn publish(
                 state: "idle".into(),
                 uptime: None,
                 received: 0,
+                stale: 0,
                 advertised: 0,
                 graceful_restart: GracefulRestartStatus::default(),
             },
