@@ -232,3 +232,33 @@ fn a_gracefully_restarting_peer_keeps_its_routes_in_our_adj_rib_in() {
             && n["graceful_restart"]["peer_restarting"] == false
     });
 }
+
+#[test]
+fn sigterm_with_on_sigterm_retain_leaves_the_prefix_stale_at_the_peer() {
+    if skip_without_netns("sigterm_with_on_sigterm_retain_leaves_the_prefix_stale_at_the_peer") {
+        return;
+    }
+    let mut run = Run::start(options(), |p| {
+        let f = p.config_dir.join("mpwan.toml");
+        let text = std::fs::read_to_string(&f)
+            .unwrap()
+            .replace("[bgp]\n", "[bgp]\non_sigterm = \"retain\"\n");
+        write(&f, &text);
+    });
+    let peer = GobgpPeer::start(
+        &run.lab,
+        GobgpOptions {
+            listen_port: PEER_PORT,
+            ..GobgpOptions::default()
+        },
+    )
+    .unwrap();
+    wait_peer("the prefix at the peer", || peer_has(&peer, Some(false)));
+    run.agent.signal(nix::sys::signal::Signal::SIGTERM);
+    let status = run
+        .agent
+        .wait_exit(DEADLINE)
+        .expect("the agent exits on SIGTERM");
+    assert!(status.success(), "{status}");
+    wait_peer("the prefix kept as stale", || peer_has(&peer, Some(true)));
+}
