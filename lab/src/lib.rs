@@ -18,6 +18,7 @@
 
 pub mod addr;
 pub mod agent_config;
+pub mod bench;
 pub mod bgp_peer;
 pub mod check;
 mod child;

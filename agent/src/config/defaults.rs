@@ -44,21 +44,24 @@ impl Default for AgentConfig {
     }
 }
 
+/// The tracker crate holds DESIGN.md's defaults; the configuration takes
+/// them from there so the two can never disagree.
 impl Default for TrackerConfig {
     fn default() -> TrackerConfig {
+        let p = mpwan_tracker::HealthParams::default();
         TrackerConfig {
-            interval: Duration::from_secs(1),
-            failure_interval: Duration::from_millis(500),
-            recovery_interval: Duration::from_secs(1),
-            timeout: Duration::from_millis(800),
-            down: 3,
-            up: 3,
-            reliability: 1,
-            hold_down: Duration::from_secs(10),
-            failure_latency: Duration::from_millis(1000),
-            recovery_latency: Duration::from_millis(500),
-            failure_loss: 40,
-            recovery_loss: 10,
+            interval: p.interval,
+            failure_interval: p.failure_interval,
+            recovery_interval: p.recovery_interval,
+            timeout: p.timeout,
+            down: p.down,
+            up: p.up,
+            reliability: p.reliability,
+            hold_down: p.hold_down,
+            failure_latency: p.failure_latency,
+            recovery_latency: p.recovery_latency,
+            failure_loss: p.failure_loss,
+            recovery_loss: p.recovery_loss,
         }
     }
 }

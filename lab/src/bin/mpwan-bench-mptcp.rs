@@ -13,13 +13,13 @@
 //! report to stdout. The lab is removed on every exit path.
 //!
 //! Each cycle runs under a fresh `mpwan agent` ([`cycle`]); the agent's
-//! JSON log ([`events`], read by [`agent`]) and `ip -ts mptcp monitor`
-//! ([`monitor`]) give the timestamps.
+//! JSON log ([`events`], read by `mpwan_lab::bench::agent`) and
+//! `ip -ts mptcp monitor` ([`monitor`]) give the timestamps. The command
+//! line, the lab setup, the agent and the statistics are shared with the
+//! tracker benchmark in `mpwan_lab::bench`.
 //!
 //! Usage: mpwan-bench-mptcp [--quick] PATH-TO-MPWAN   (as root)
 
-#[path = "mpwan-bench-mptcp/agent.rs"]
-mod agent;
 #[path = "mpwan-bench-mptcp/cycle.rs"]
 mod cycle;
 #[path = "mpwan-bench-mptcp/events.rs"]
@@ -28,14 +28,14 @@ mod events;
 mod monitor;
 #[path = "mpwan-bench-mptcp/report.rs"]
 mod report;
-#[path = "mpwan-bench-mptcp/stats.rs"]
-mod stats;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
+use mpwan_lab::bench::agent::STEP;
+use mpwan_lab::bench::cli;
 use mpwan_lab::wait::Clock;
-use mpwan_lab::{AgentConfigOptions, Lab, MptcpStream};
+use mpwan_lab::{AgentConfigOptions, MptcpStream};
 
 use cycle::Bench;
 use monitor::Monitor;
@@ -64,39 +64,14 @@ impl Plan {
 const FIRST_PORT: u16 = 4100;
 
 fn main() {
-    let mut quick = false;
-    let mut mpwan = None;
-    for arg in std::env::args_os().skip(1) {
-        match arg.to_str() {
-            Some("--quick") => quick = true,
-            Some("-h" | "--help") => usage(0),
-            Some(s) if s.starts_with('-') => usage(2),
-            _ if mpwan.is_none() => mpwan = Some(PathBuf::from(arg)),
-            _ => usage(2),
-        }
-    }
-    let Some(mpwan) = mpwan else { usage(2) };
-    let plan = if quick { Plan::QUICK } else { Plan::FULL };
-    if let Err(e) = run(&mpwan, plan) {
-        eprintln!("\nmpwan-bench-mptcp FAILED: {e:#}");
-        std::process::exit(1);
-    }
-}
-
-fn usage(code: i32) -> ! {
-    eprintln!("usage: mpwan-bench-mptcp [--quick] PATH-TO-MPWAN   (as root)");
-    std::process::exit(code)
+    cli::main("mpwan-bench-mptcp", |quick, mpwan| {
+        run(mpwan, if quick { Plan::QUICK } else { Plan::FULL })
+    });
 }
 
 fn run(mpwan: &Path, plan: Plan) -> Result<()> {
-    let mpwan = std::fs::canonicalize(mpwan).with_context(|| format!("{}", mpwan.display()))?;
     let clock = Clock::start();
-    let lab = Lab::new().context("building the lab")?;
-    eprintln!(
-        "lab {} built in {} ms",
-        lab.run_id(),
-        lab.build_time().as_millis()
-    );
+    let lab = cli::build_lab()?;
     // The lab's default options are the integration tests' profile
     // (report::PROFILE), with MPTCP on and IPv6 probes.
     let paths = lab.write_agent_config(&lab.dir().join("etc"), &AgentConfigOptions::default())?;
@@ -111,13 +86,13 @@ fn run(mpwan: &Path, plan: Plan) -> Result<()> {
         let token = u32::from_str_radix(&token_text, 16)
             .with_context(|| format!("token {token_text:?} from ss is not hexadecimal"))?;
         // Proves the monitor is subscribed before any outage is timed.
-        monitor.wait("the stream's CREATED event", mark, agent::STEP, |e| {
+        monitor.wait("the stream's CREATED event", mark, STEP, |e| {
             e.kind == "CREATED" && e.token == Some(token)
         })?;
         eprintln!("connection {} (token {token_text}):", c.saturating_add(1));
         let mut bench = Bench {
             lab: &lab,
-            mpwan: &mpwan,
+            mpwan,
             paths: &paths,
             stream: &stream,
             token_text: &token_text,
@@ -133,10 +108,10 @@ fn run(mpwan: &Path, plan: Plan) -> Result<()> {
                 "  cycle {}: down->Delete {}, down->SF_CLOSED {}, Add->SF_ESTABLISHED {}, \
                  restore->SF_ESTABLISHED {}",
                 index.saturating_add(1),
-                stats::ms(s.down_to_delete),
-                stats::ms(s.down_to_closed),
-                stats::ms(s.add_to_established),
-                stats::ms(s.restore_to_established),
+                report::ms(s.down_to_delete),
+                report::ms(s.down_to_closed),
+                report::ms(s.add_to_established),
+                report::ms(s.restore_to_established),
             );
             samples.push(s);
         }
@@ -149,7 +124,7 @@ fn run(mpwan: &Path, plan: Plan) -> Result<()> {
     drop(monitor);
     drop(lab);
     report::print(
-        &mpwan,
+        mpwan,
         &Results {
             samples,
             runs: plan.connections,

@@ -11,7 +11,9 @@
 //! then prints min / median / max per measurement, the tracker's own
 //! bounds, the goals, and what is known of the peers it is compared with
 //! ([`report`]). Progress goes to stderr, the report to stdout. The lab is
-//! removed on every exit path.
+//! removed on every exit path. The command line, the lab setup, the agent
+//! and the statistics are shared with the MPTCP benchmark in
+//! `mpwan_lab::bench`.
 //!
 //! Usage: mpwan-bench-tracker [--quick] PATH-TO-MPWAN   (as root)
 
@@ -27,16 +29,14 @@ mod events;
 mod monitor;
 #[path = "mpwan-bench-tracker/report.rs"]
 mod report;
-#[path = "mpwan-bench-tracker/stats.rs"]
-mod stats;
 #[path = "mpwan-bench-tracker/usage.rs"]
 mod usage;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
-use mpwan_lab::Lab;
+use anyhow::Result;
+use mpwan_lab::bench::cli;
 use mpwan_lab::wait::Clock;
 
 use detect::Profile;
@@ -72,48 +72,23 @@ impl Plan {
 }
 
 fn main() {
-    let mut quick = false;
-    let mut mpwan = None;
-    for arg in std::env::args_os().skip(1) {
-        match arg.to_str() {
-            Some("--quick") => quick = true,
-            Some("-h" | "--help") => usage(0),
-            Some(s) if s.starts_with('-') => usage(2),
-            _ if mpwan.is_none() => mpwan = Some(PathBuf::from(arg)),
-            _ => usage(2),
-        }
-    }
-    let Some(mpwan) = mpwan else { usage(2) };
-    let plan = if quick { Plan::QUICK } else { Plan::FULL };
-    if let Err(e) = run(&mpwan, plan) {
-        eprintln!("\nmpwan-bench-tracker FAILED: {e:#}");
-        std::process::exit(1);
-    }
-}
-
-fn usage(code: i32) -> ! {
-    eprintln!("usage: mpwan-bench-tracker [--quick] PATH-TO-MPWAN   (as root)");
-    std::process::exit(code)
+    cli::main("mpwan-bench-tracker", |quick, mpwan| {
+        run(mpwan, if quick { Plan::QUICK } else { Plan::FULL })
+    });
 }
 
 fn run(mpwan: &Path, plan: Plan) -> Result<()> {
-    let mpwan = std::fs::canonicalize(mpwan).with_context(|| format!("{}", mpwan.display()))?;
     let clock = Clock::start();
     let load_before = report::load_average();
-    let lab = Lab::new().context("building the lab")?;
-    eprintln!(
-        "lab {} built in {} ms",
-        lab.run_id(),
-        lab.build_time().as_millis()
-    );
+    let lab = cli::build_lab()?;
     eprintln!("black hole -> down, default profile:");
-    let default = detect::blackhole(&lab, &mpwan, &Profile::DEFAULT, plan.blackhole_default)?;
+    let default = detect::blackhole(&lab, mpwan, &Profile::DEFAULT, plan.blackhole_default)?;
     eprintln!("black hole -> down, fast profile:");
-    let fast = detect::blackhole(&lab, &mpwan, &Profile::FAST, plan.blackhole_fast)?;
+    let fast = detect::blackhole(&lab, mpwan, &Profile::FAST, plan.blackhole_fast)?;
     eprintln!("carrier loss -> down:");
-    let carrier = carrier::carrier(&lab, &mpwan, plan.carrier, plan.carrier_no_poll)?;
+    let carrier = carrier::carrier(&lab, mpwan, plan.carrier, plan.carrier_no_poll)?;
     eprintln!("CPU and memory, 4 WANs x 4 targets:");
-    let usage = usage::measure(&lab, &mpwan, plan.usage_window)?;
+    let usage = usage::measure(&lab, mpwan, plan.usage_window)?;
     drop(lab);
     let results = Results {
         default,
@@ -122,5 +97,5 @@ fn run(mpwan: &Path, plan: Plan) -> Result<()> {
         usage,
         load: (load_before, report::load_average()),
     };
-    report::print(&mpwan, &results, clock.elapsed())
+    report::print(mpwan, &results, clock.elapsed())
 }

@@ -11,11 +11,12 @@ use std::net::Ipv4Addr;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
+use mpwan_lab::bench::agent::{BenchAgent, STEP, wan_entry};
+use mpwan_lab::bench::wall_now;
 use mpwan_lab::{AgentPaths, Lab, MptcpStream, Role, Wan};
 
-use crate::agent::{BenchAgent, STEP, wan};
-use crate::events::{PmAction, PmVerb};
+use crate::events::{LogLine, PmAction, PmVerb};
 use crate::monitor::Monitor;
 
 /// How much of the stream must get through at each step, to show it goes
@@ -73,11 +74,20 @@ impl Bench<'_> {
     /// WAN2, and measures one outage. The agent is killed at the end; its
     /// endpoints stay in the kernel for the next one to adopt.
     pub fn cycle(&mut self, n: usize) -> Result<Sample> {
-        let mut agent = BenchAgent::start(self.lab, self.mpwan, self.paths, &format!("agent-{n}"))?;
+        let mut agent = BenchAgent::start(
+            self.lab,
+            self.mpwan,
+            self.paths,
+            &format!("agent-{n}"),
+            // The reconciler driver logs its kernel requests at debug.
+            Some("debug"),
+        )?;
         agent.wait_status("both WANs up with their endpoints", |s| {
-            ["wan1", "wan2"]
-                .iter()
-                .all(|w| wan(s, w)["state"] == "up" && wan(s, w)["mptcp"]["present"] == true)
+            let ready = ["wan1", "wan2"].iter().all(|w| {
+                wan_entry(s, w).is_ok_and(|e| e["state"] == "up" && e["mptcp"]["present"] == true)
+            });
+            ensure!(ready, "status: {s}");
+            Ok(())
         })?;
         self.wait_wan2_subflow()?;
         self.stream.wait_verified(PROGRESS, STEP)?;
@@ -100,7 +110,7 @@ impl Bench<'_> {
 
         // Recovery.
         let mark = self.monitor.mark();
-        let restored = crate::events::wall_now();
+        let restored = wall_now();
         self.lab.restore(Wan::Two)?;
         let (up, add) = await_pair(&mut agent, "up", PmVerb::Add)?;
         let established = self.monitor.wait(
@@ -173,7 +183,10 @@ fn await_pair(agent: &mut BenchAgent, to: &str, verb: PmVerb) -> Result<(SystemT
     let mut action = None;
     agent.await_line(
         &format!("WAN2 IPv4 {to} and {verb:?} of endpoint {id}"),
-        |line| {
+        |raw| {
+            let Some(line) = LogLine::parse(raw) else {
+                return Ok(None);
+            };
             if let Some((name, state)) = line.wan_state()
                 && name != Wan::Two.name()
             {

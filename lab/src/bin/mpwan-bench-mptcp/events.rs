@@ -123,15 +123,6 @@ impl LogLine {
     }
 }
 
-/// The wall clock, to compare with the agent's and `ip`'s timestamps.
-#[allow(
-    clippy::disallowed_methods,
-    reason = "the benchmark compares its own wall-clock readings with timestamps other processes took from the same clock"
-)]
-pub fn wall_now() -> SystemTime {
-    SystemTime::now()
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::UNIX_EPOCH;

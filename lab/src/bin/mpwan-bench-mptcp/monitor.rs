@@ -16,10 +16,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result, bail};
+use mpwan_lab::bench::wall_now;
 use mpwan_lab::wait::Clock;
 use mpwan_lab::{Lab, LabChild, Role};
-
-use crate::events::wall_now;
 
 /// How often the collected events are looked at while one is awaited.
 const POLL: Duration = Duration::from_millis(5);

@@ -5,13 +5,20 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
+use mpwan_lab::bench::stats::{self, Summary};
+
 use crate::cycle::Sample;
-use crate::stats::{Summary, ms};
 
 /// The tracker profile of the agent under test (the lab's default, the one
 /// the integration tests use), as printed.
 pub const PROFILE: &str = "interval 250ms, failure_interval 250ms, recovery_interval 250ms, \
                            timeout 200ms, down 3, up 3, hold_down 1s";
+
+/// A duration in milliseconds with two decimals (`12.35 ms`): the goals
+/// here are tens of milliseconds.
+pub fn ms(d: Duration) -> String {
+    stats::ms(d, 2)
+}
 
 /// Everything the report needs.
 pub struct Results {

@@ -1,203 +1,13 @@
-//! The agent under measurement: `mpwan agent --log-format json` in the
-//! lab's gateway, its status read through the control socket from outside
-//! the namespace, and its log read as it grows.
+//! What the tracker benchmark reads from the agent's log: a WAN going down,
+//! and its families on the way. The agent itself and its log reader are
+//! `mpwan_lab::bench::agent`'s.
 
-use std::io::{Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-use anyhow::{Context, Result, bail};
-use mpwan_lab::wait::{Clock, Hopeless, until};
-use mpwan_lab::{AgentPaths, Lab, LabChild, Role};
-use serde_json::Value;
+use anyhow::{Result, bail};
+use mpwan_lab::bench::agent::BenchAgent;
 
 use crate::events::{family_transition, wan_transition};
-
-/// How long the agent may take to start, or a WAN to come back.
-pub const STEP: Duration = Duration::from_secs(30);
-
-/// How often a log is read while an event is awaited. Reading it adds
-/// nothing to the measurement (the timestamp is the agent's own); it only
-/// bounds how soon the next run may start.
-const TAIL_POLL: Duration = Duration::from_millis(5);
-
-/// A file read from where the last read stopped, line by line.
-pub struct Tail {
-    path: PathBuf,
-    offset: u64,
-    /// The end of the last read when it did not end a line.
-    partial: String,
-}
-
-impl Tail {
-    pub fn new(path: &Path) -> Tail {
-        Tail {
-            path: path.to_path_buf(),
-            offset: 0,
-            partial: String::new(),
-        }
-    }
-
-    /// The complete lines written since the last call.
-    pub fn lines(&mut self) -> Result<Vec<String>> {
-        let mut f = std::fs::File::open(&self.path)
-            .with_context(|| format!("opening {}", self.path.display()))?;
-        f.seek(SeekFrom::Start(self.offset))?;
-        let mut bytes = Vec::new();
-        f.read_to_end(&mut bytes)
-            .with_context(|| format!("reading {}", self.path.display()))?;
-        self.offset = self.offset.saturating_add(bytes.len() as u64);
-        self.partial += &String::from_utf8_lossy(&bytes);
-        let Some(end) = self.partial.rfind('\n') else {
-            return Ok(Vec::new());
-        };
-        let rest = self.partial.split_off(end + 1);
-        let done = std::mem::replace(&mut self.partial, rest);
-        Ok(done.lines().map(str::to_string).collect())
-    }
-
-    /// Forgets the lines completed so far (a line still being written is
-    /// returned whole once it ends).
-    pub fn skip(&mut self) -> Result<()> {
-        self.lines().map(drop)
-    }
-}
-
-/// Waits until `tail` shows a line `pick` accepts, reading it every few
-/// milliseconds; `alive` is checked in between and may give up.
-pub fn await_line<T>(
-    tail: &mut Tail,
-    what: &str,
-    within: Duration,
-    mut alive: impl FnMut() -> Result<()>,
-    mut pick: impl FnMut(&str) -> Result<Option<T>>,
-) -> Result<T> {
-    let clock = Clock::start();
-    loop {
-        for line in tail.lines()? {
-            if let Some(found) = pick(&line)? {
-                return Ok(found);
-            }
-        }
-        alive()?;
-        if clock.elapsed() > within {
-            bail!("{what}: not within {within:?}");
-        }
-        std::thread::sleep(TAIL_POLL);
-    }
-}
-
-/// A running agent; killed when dropped.
-pub struct BenchAgent {
-    child: LabChild,
-    mpwan: PathBuf,
-    socket: PathBuf,
-    pub log: Tail,
-}
-
-impl BenchAgent {
-    /// Starts the agent in gw on the configuration in `paths`, logging
-    /// JSON to `lab.dir()/<name>.log`, and waits until its control socket
-    /// answers.
-    pub fn start(lab: &Lab, mpwan: &Path, paths: &AgentPaths, name: &str) -> Result<BenchAgent> {
-        let program = mpwan.to_str().context("the mpwan path is not UTF-8")?;
-        let mut cmd = lab.command(Role::Gw, program);
-        cmd.arg("agent")
-            .arg("--config")
-            .arg(&paths.config_dir)
-            .args(["--log-format", "json"]);
-        let log = lab.dir().join(format!("{name}.log"));
-        let child = LabChild::spawn_logged(cmd, &format!("mpwan agent ({name})"), &log)?;
-        let mut agent = BenchAgent {
-            child,
-            mpwan: mpwan.to_path_buf(),
-            socket: paths.control_socket.clone(),
-            log: Tail::new(&log),
-        };
-        until("the agent answers on its control socket", STEP, || {
-            agent.alive()?;
-            agent.status()
-        })?;
-        Ok(agent)
-    }
-
-    /// The agent's pid: `ip netns exec` execs it, so it is the child's.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// Fails for good ([`Hopeless`]) if the agent has exited.
-    pub fn alive(&mut self) -> Result<()> {
-        alive(&mut self.child)
-    }
-
-    /// `mpwan status --json`, run outside the namespace: it only needs the
-    /// socket file.
-    pub fn status(&self) -> Result<Value> {
-        let out = Command::new(&self.mpwan)
-            .args(["status", "--json", "--socket"])
-            .arg(&self.socket)
-            .stdin(Stdio::null())
-            .output()
-            .context("running mpwan status --json")?;
-        if !out.status.success() {
-            bail!(
-                "mpwan status failed ({}): {}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
-        }
-        serde_json::from_slice(&out.stdout).context("mpwan status --json printed no JSON")
-    }
-
-    /// Waits until the status shows every WAN named in `wans` `up`.
-    pub fn wait_up(&mut self, wans: &[String]) -> Result<()> {
-        until(&format!("{} up", wans.join(", ")), STEP, || {
-            self.alive()?;
-            let s = self.status()?;
-            for wan in wans {
-                let state = wan_state(&s, wan)?;
-                if state != "up" {
-                    bail!("{wan} is {state}");
-                }
-            }
-            Ok(())
-        })
-        .map(drop)
-    }
-
-    /// Reads the log until it shows `wan` going down, and returns when
-    /// the WAN went down and when each of its families did on the way.
-    /// A transition of another WAN is an error: the outage was meant for
-    /// `wan` only.
-    pub fn await_down(&mut self, wan: &str) -> Result<Down> {
-        let child = &mut self.child;
-        let mut families = Vec::new();
-        let at = await_line(
-            &mut self.log,
-            &format!("{wan} going down in the agent's log"),
-            STEP,
-            || alive(child),
-            |line| {
-                if let Some(f) = family_transition(line) {
-                    if f.wan == wan && f.to == "down" {
-                        families.push((f.family, f.at));
-                    }
-                    return Ok(None);
-                }
-                let Some(t) = wan_transition(line) else {
-                    return Ok(None);
-                };
-                if t.wan != wan {
-                    bail!("{} went {} while only {wan} had an outage", t.wan, t.to);
-                }
-                Ok((t.to == "down").then_some(t.at))
-            },
-        )?;
-        Ok(Down { at, families })
-    }
-}
 
 /// When a WAN went down, as its agent logged it.
 #[derive(Debug)]
@@ -208,60 +18,26 @@ pub struct Down {
     pub families: Vec<(&'static str, SystemTime)>,
 }
 
-/// Fails for good ([`Hopeless`]) if `child` has exited.
-pub fn alive(child: &mut LabChild) -> Result<()> {
-    if child.try_wait()?.is_some() {
-        return Err(Hopeless(child.describe()).into());
-    }
-    Ok(())
-}
-
-/// The `state` of WAN `name` in a status.
-pub fn wan_state(status: &Value, name: &str) -> Result<String> {
-    wan_entry(status, name)?["state"]
-        .as_str()
-        .map(str::to_string)
-        .with_context(|| format!("{name} has no state in {status}"))
-}
-
-/// The entry of WAN `name` in a status.
-pub fn wan_entry<'a>(status: &'a Value, name: &str) -> Result<&'a Value> {
-    status["wans"]
-        .as_array()
-        .and_then(|wans| wans.iter().find(|w| w["name"] == name))
-        .with_context(|| format!("no WAN {name} in {status}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_tail_returns_whole_lines_once() {
-        let dir = std::env::temp_dir().join(format!("mpwan-bench-tail-{}", mpwan_lab::run_id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("log");
-        std::fs::write(&path, "one\ntw").unwrap();
-        let mut t = Tail::new(&path);
-        assert_eq!(t.lines().unwrap(), ["one"]);
-        assert!(t.lines().unwrap().is_empty());
-        let mut f = std::fs::OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .unwrap();
-        std::io::Write::write_all(&mut f, b"o\nthree\nfo").unwrap();
-        assert_eq!(t.lines().unwrap(), ["two", "three"]);
-        t.skip().unwrap();
-        std::io::Write::write_all(&mut f, b"ur\nfive\n").unwrap();
-        assert_eq!(t.lines().unwrap(), ["four", "five"]);
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn states_are_found_by_name() {
-        let s: Value = serde_json::json!({"wans": [{"name": "wan1", "state": "up"}]});
-        assert_eq!(wan_state(&s, "wan1").unwrap(), "up");
-        assert!(wan_state(&s, "wan2").is_err());
-        assert!(wan_state(&serde_json::json!({}), "wan1").is_err());
-    }
+/// Reads `agent`'s log until it shows `wan` going down, and returns when
+/// the WAN went down and when each of its families did on the way. A
+/// transition of another WAN is an error: the outage was meant for `wan`
+/// only.
+pub fn await_down(agent: &mut BenchAgent, wan: &str) -> Result<Down> {
+    let mut families = Vec::new();
+    let at = agent.await_line(&format!("{wan} going down"), |line| {
+        if let Some(f) = family_transition(line) {
+            if f.wan == wan && f.to == "down" {
+                families.push((f.family, f.at));
+            }
+            return Ok(None);
+        }
+        let Some(t) = wan_transition(line) else {
+            return Ok(None);
+        };
+        if t.wan != wan {
+            bail!("{} went {} while only {wan} had an outage", t.wan, t.to);
+        }
+        Ok((t.to == "down").then_some(t.at))
+    })?;
+    Ok(Down { at, families })
 }

@@ -10,13 +10,14 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use mpwan_lab::bench::agent::{BenchAgent, STEP, wan_entry};
+use mpwan_lab::bench::wall_now;
 use mpwan_lab::{AgentConfigOptions, CarrierNotice, ExtraWan, Lab, Role, addr};
 
-use crate::agent::{BenchAgent, STEP, wan_entry};
+use crate::agent::await_down;
 use crate::detect::{Detection, Profile, VICTIM, both, options, outage_start, random_phase};
-use crate::events::wall_now;
 use crate::monitor::LinkMonitor;
-use crate::stats::ms;
+use crate::report::ms;
 
 /// A WAN whose carrier is taken away: its provider's end is set down.
 struct CarrierVictim {
@@ -172,7 +173,7 @@ fn carrier_agent(
         .join(format!("{}.toml", port.name()));
     std::fs::write(&wan_file, extra_wan_file(port))
         .with_context(|| format!("writing {}", wan_file.display()))?;
-    BenchAgent::start(lab, mpwan, &paths, name)
+    BenchAgent::start(lab, mpwan, &paths, name, None)
 }
 
 /// The extra WAN whose carrier notices are held back.
@@ -217,7 +218,7 @@ fn carrier_series(
     for run in 1..=runs {
         agent.wait_up(all)?;
         std::thread::sleep(random_phase(Profile::DEFAULT.interval));
-        agent.log.skip()?;
+        agent.skip_log()?;
         isp_side.skip()?;
         gw_side.skip()?;
         if let Some(arming) = arming {
@@ -229,7 +230,7 @@ fn carrier_series(
         let returned = wall_now();
         let change = isp_side.next(dev, STEP, |c| !c.up)?;
         let start = outage_start(before, change.at, returned, "the link-down notice")?;
-        let down = agent.await_down(&victim.name)?;
+        let down = await_down(agent, &victim.name)?;
         check_carrier_reason(agent, &victim.name)?;
         let took = d.since(start, down.at)?;
         let notice = gw_side.next(gw_dev, NOTICE_WITHIN, |c| !c.carrier)?;

@@ -26,12 +26,13 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Result, bail, ensure};
+use mpwan_lab::bench::agent::{BenchAgent, STEP};
+use mpwan_lab::bench::wall_now;
 use mpwan_lab::{AgentConfigOptions, Lab, Wan};
 
-use crate::agent::{BenchAgent, STEP};
-use crate::events::wall_now;
+use crate::agent::await_down;
 use crate::monitor::NftMonitor;
-use crate::stats::ms;
+use crate::report::ms;
 
 /// The WAN the outages hit: it holds the preferred default route, so a
 /// probe that ignored its WAN would fail with it and be caught.
@@ -146,7 +147,7 @@ pub(crate) fn options(profile: &Profile) -> AgentConfigOptions {
 /// Starts an agent with `profile` and both WANs.
 fn start(lab: &Lab, mpwan: &Path, profile: &Profile, name: &str) -> Result<BenchAgent> {
     let paths = lab.write_agent_config(&lab.dir().join(name), &options(profile))?;
-    BenchAgent::start(lab, mpwan, &paths, name)
+    BenchAgent::start(lab, mpwan, &paths, name, None)
 }
 
 pub(crate) fn both() -> Vec<String> {
@@ -167,14 +168,14 @@ pub fn blackhole(lab: &Lab, mpwan: &Path, profile: &Profile, runs: usize) -> Res
     for run in 1..=runs {
         agent.wait_up(&both())?;
         std::thread::sleep(random_phase(profile.interval));
-        agent.log.skip()?;
+        agent.skip_log()?;
         nft.skip();
         let before = wall_now();
         lab.blackhole(VICTIM)?;
         let returned = wall_now();
         let committed = nft.next_generation(STEP)?;
         let start = outage_start(before, committed, returned, "the black hole's commit")?;
-        let down = agent.await_down(VICTIM.name())?;
+        let down = await_down(&mut agent, VICTIM.name())?;
         let took = d.since(start, down.at)?;
         let mut line = format!(
             "  black hole, {} run {run}/{runs}: {}",

@@ -1,6 +1,6 @@
 //! Timestamped events read from text: the agent's JSON log lines (`WAN
-//! state` with `wan` and `to`) and `ip -ts monitor link` lines, plus the
-//! wall clock both are compared with. Everything runs on one machine, so
+//! state` with `wan` and `to`) and `ip -ts monitor link` lines, compared
+//! with `mpwan_lab::bench::wall_now`. Everything runs on one machine, so
 //! the agent, `ip` and this program read the same clock (CLOCK_REALTIME).
 
 use std::time::SystemTime;
@@ -95,15 +95,6 @@ pub fn link_change(line: &str) -> Option<LinkChange> {
         up: has("UP"),
         carrier: has("LOWER_UP"),
     })
-}
-
-/// The wall clock, to compare with the agent's and `ip`'s timestamps.
-#[allow(
-    clippy::disallowed_methods,
-    reason = "the benchmark compares its own wall-clock readings with timestamps other processes took from the same clock"
-)]
-pub fn wall_now() -> SystemTime {
-    SystemTime::now()
 }
 
 #[cfg(test)]

@@ -15,11 +15,12 @@ use std::sync::mpsc;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result, bail};
+use mpwan_lab::bench::agent::{STEP, Tail, alive, await_line};
+use mpwan_lab::bench::wall_now;
 use mpwan_lab::wait::{Clock, until};
 use mpwan_lab::{Lab, LabChild, Role};
 
-use crate::agent::{STEP, Tail, alive, await_line};
-use crate::events::{LinkChange, link_change, wall_now};
+use crate::events::{LinkChange, link_change};
 
 /// How long a watcher may take to show a change it was shown to be
 /// ready.

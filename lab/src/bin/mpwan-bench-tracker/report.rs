@@ -6,11 +6,17 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use mpwan_lab::bench::stats::{self, Summary};
 
 use crate::carrier::CarrierResults;
 use crate::detect::{Detection, Profile, VICTIM};
-use crate::stats::{Summary, ms};
 use crate::usage::Usage;
+
+/// A duration in milliseconds with one decimal (`2931.4 ms`): the goals
+/// here are hundreds of milliseconds and more.
+pub fn ms(d: Duration) -> String {
+    stats::ms(d, 1)
+}
 
 /// Goals of the issue "WAN health tracking", Performance section.
 const GOAL_DEFAULT: Duration = Duration::from_secs(3);

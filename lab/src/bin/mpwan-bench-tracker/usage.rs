@@ -15,10 +15,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
+use mpwan_lab::bench::agent::{BenchAgent, wan_entry};
 use mpwan_lab::wait::Clock;
 use mpwan_lab::{AgentConfigOptions, Lab, Wan, addr};
-
-use crate::agent::{BenchAgent, wan_entry};
 
 /// What one run measured.
 #[derive(Debug)]
@@ -118,7 +117,7 @@ fn measure_one(
             .with_context(|| format!("writing {}", path.display()))?;
     }
 
-    let mut agent = BenchAgent::start(lab, mpwan, &paths, &format!("usage{i}"))?;
+    let mut agent = BenchAgent::start(lab, mpwan, &paths, &format!("usage{i}"), None)?;
     let pid = agent.pid();
     let comm = std::fs::read_to_string(format!("/proc/{pid}/comm"))?;
     ensure!(
