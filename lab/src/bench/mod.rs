@@ -1,0 +1,20 @@
+//! What the benchmark binaries (`mpwan-bench-mptcp`, `mpwan-bench-tracker`)
+//! share: their command line and lab setup ([`cli`]), the agent under
+//! measurement and the reading of its growing JSON log ([`agent`]), and the
+//! min / median / max of their samples ([`stats`]). Each binary keeps what
+//! only it measures in its own folder under `src/bin/`.
+
+pub mod agent;
+pub mod cli;
+pub mod stats;
+
+use std::time::SystemTime;
+
+/// The wall clock, to compare with the agent's and `ip`'s timestamps.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the benchmark compares its own wall-clock readings with timestamps other processes took from the same clock"
+)]
+pub fn wall_now() -> SystemTime {
+    SystemTime::now()
+}

@@ -1,0 +1,79 @@
+//! Min, median and max of a set of measured durations.
+
+use std::time::Duration;
+
+/// The summary of one measurement's samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    /// How many samples.
+    pub n: usize,
+    /// The smallest sample.
+    pub min: Duration,
+    /// The middle sample; with an even count, the mean of the two middle
+    /// ones.
+    pub median: Duration,
+    /// The largest sample.
+    pub max: Duration,
+}
+
+impl Summary {
+    /// `None` for no samples.
+    pub fn of(samples: &[Duration]) -> Option<Summary> {
+        let mut s = samples.to_vec();
+        s.sort();
+        let (first, last) = (*s.first()?, *s.last()?);
+        let mid = s.len() / 2;
+        let median = match (s.len() % 2, mid.checked_sub(1)) {
+            // Halves first: the sum of two durations could overflow.
+            (0, Some(below)) => s[below] / 2 + s[mid] / 2,
+            _ => s[mid],
+        };
+        Some(Summary {
+            n: s.len(),
+            min: first,
+            median,
+            max: last,
+        })
+    }
+}
+
+/// A duration in milliseconds with `decimals` decimals: `12.35 ms` with 2,
+/// `2931.4 ms` with 1. Each benchmark picks the precision its goals need.
+pub fn ms(d: Duration, decimals: usize) -> String {
+    format!("{:.*} ms", decimals, d.as_secs_f64() * 1000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms_(v: u64) -> Duration {
+        Duration::from_millis(v)
+    }
+
+    #[test]
+    fn odd_and_even_counts() {
+        assert_eq!(Summary::of(&[]), None);
+        let s = Summary::of(&[ms_(30), ms_(10), ms_(20)]).unwrap();
+        assert_eq!(
+            (s.n, s.min, s.median, s.max),
+            (3, ms_(10), ms_(20), ms_(30))
+        );
+        let s = Summary::of(&[ms_(40), ms_(10), ms_(30), ms_(20)]).unwrap();
+        assert_eq!(
+            (s.n, s.min, s.median, s.max),
+            (4, ms_(10), ms_(25), ms_(40))
+        );
+        let one = Summary::of(&[ms_(7)]).unwrap();
+        assert_eq!((one.min, one.median, one.max), (ms_(7), ms_(7), ms_(7)));
+        let huge = Summary::of(&[Duration::MAX, Duration::MAX]).unwrap();
+        assert!(huge.median > Duration::MAX / 2);
+    }
+
+    #[test]
+    fn milliseconds_take_the_decimals_asked_for() {
+        assert_eq!(ms(Duration::from_micros(12_346), 2), "12.35 ms");
+        assert_eq!(ms(Duration::from_micros(2_931_449), 1), "2931.4 ms");
+        assert_eq!(ms(Duration::from_micros(2_931_449), 0), "2931 ms");
+    }
+}
