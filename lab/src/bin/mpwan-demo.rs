@@ -17,12 +17,17 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
+use mpwan_lab::bgp_peer::{Family, GobgpOptions, GobgpPeer};
 use mpwan_lab::wait::{Clock, until};
-use mpwan_lab::{AgentConfigOptions, Lab, LabChild, MptcpStream, Role, Wan, addr};
+use mpwan_lab::{AgentConfigOptions, BgpOptions, Lab, LabChild, MptcpStream, Role, Wan, addr};
 use serde_json::Value;
 
 /// Generous: a step waits for the agent on a possibly loaded machine.
 const STEP: Duration = Duration::from_secs(30);
+/// The prefix the agent announces while wan2 works.
+const PREFIX: &str = "198.51.100.0/24";
+/// gobgpd's port in the peer namespace.
+const PEER_PORT: u16 = 1790;
 
 struct Timeline {
     clock: Clock,
@@ -96,6 +101,11 @@ fn run(mpwan: &Path) -> Result<()> {
         dns_probe: true,
         http_probe: true,
         agent: "hook_timeout = \"5s\"\n".into(),
+        bgp: Some(BgpOptions {
+            listen_port: 0,
+            peer_port: PEER_PORT,
+        }),
+        extra: format!("\n[[bgp.announce]]\nprefix = \"{PREFIX}\"\nwhen = [\"wan2\"]\n"),
         ..AgentConfigOptions::default()
     };
     let paths = lab.write_agent_config(&lab.dir().join("etc"), &opts)?;
@@ -161,6 +171,30 @@ fn story(
     })?;
     tl.say("wan1 and wan2 up; MPTCP endpoints 1 and 2 present");
 
+    let peer = GobgpPeer::start(
+        lab,
+        GobgpOptions {
+            listen_port: PEER_PORT,
+            ..GobgpOptions::default()
+        },
+    )?;
+    let at_peer = |stale: Option<bool>| -> bool {
+        peer.routes(Family::Ipv4).is_ok_and(|r| {
+            r.iter()
+                .any(|r| r.prefix == PREFIX && stale.is_none_or(|s| r.stale == s))
+        })
+    };
+    let peer_until = |what: &str, f: &dyn Fn() -> bool| {
+        until(what, STEP, || if f() { Ok(()) } else { bail!("not yet") })
+    };
+    agent.until("the BGP session established", |s| {
+        s["bgp"]["neighbors"][0]["state"] == "established"
+    })?;
+    peer_until("the prefix at the peer", &|| at_peer(Some(false)))?;
+    tl.say(&format!(
+        "BGP session with gobgpd (AS 65000) established, Graceful Restart and LLGR negotiated; {PREFIX} announced while wan2 works"
+    ));
+
     let stream = MptcpStream::start(lab, 4000)?;
     let token = stream.token(lab)?;
     let (ip1, ip2) = (addr::WAN1_GW_V4.to_string(), addr::WAN2_GW_V4.to_string());
@@ -189,6 +223,8 @@ fn story(
     ));
     agent.until("endpoint 2 removed", |s| !present(s, "wan2"))?;
     tl.say("MPTCP endpoint 2 removed from the kernel");
+    peer_until("the prefix withdrawn at the peer", &|| !at_peer(None))?;
+    tl.say(&format!("{PREFIX} withdrawn: gone from gobgpd's RIB"));
     stream.wait_verified(512 * 1024, STEP)?;
     tl.say(&format!(
         "the stream goes on over wan1: {} KiB checked so far, no byte lost",
@@ -215,6 +251,9 @@ fn story(
     tl.say(&format!(
         "connection {token} rebuilt its subflow on wan2 (no reconnect)"
     ));
+    peer_until("the prefix back at the peer", &|| at_peer(Some(false)))?;
+    tl.say(&format!("{PREFIX} announced again"));
+    let watch = peer.watch(Family::Ipv4, Duration::from_millis(50))?;
 
     let out = cli(mpwan, &paths.control_socket, &["restart"]);
     out?;
@@ -225,6 +264,30 @@ fn story(
     stream.wait_verified(256 * 1024, STEP)?;
     tl.say(&format!(
         "mpwan restart: re-executed in place (pid {pid}), endpoints adopted, stream intact"
+    ));
+    agent.until("the BGP session back", |s| {
+        s["bgp"]["neighbors"][0]["state"] == "established"
+    })?;
+    peer_until("the prefix fresh after End-of-RIB", &|| {
+        at_peer(Some(false))
+    })?;
+    let history = watch.stop()?;
+    let first = history.samples.first().map(|s| s.at).unwrap_or_default();
+    ensure!(
+        history.present_throughout(PREFIX, first, history.end),
+        "the peer lost {PREFIX} during the restart"
+    );
+    let held_stale = history
+        .samples
+        .iter()
+        .any(|s| s.routes.iter().any(|r| r.prefix == PREFIX && r.stale));
+    tl.say(&format!(
+        "gobgpd never withdrew {PREFIX} across the restart ({}), fresh again after our End-of-RIB",
+        if held_stale {
+            "held as stale meanwhile"
+        } else {
+            "kept"
+        }
     ));
 
     let hooks = std::fs::read_to_string(hook_log).unwrap_or_default();
@@ -259,6 +322,10 @@ fn story(
         }
     })?;
     tl.say("mpwan stop: the agent exited cleanly");
+    peer_until("the prefix withdrawn after stop", &|| !at_peer(None))?;
+    tl.say(&format!(
+        "{PREFIX} withdrawn at once by the peer (Cease on stop)"
+    ));
     Ok(())
 }
 
