@@ -15,6 +15,18 @@ impl Session {
     /// Ends connection `id`: sends `notification` first if given, asks the
     /// driver to close it when `close` (not when the driver reported it
     /// closed), and takes the session down if it was established.
+    /// Sends NOTIFICATION `n` on connection `id`, closes it, and records
+    /// that we ended the session with it.
+    pub(super) fn send_and_drop(&mut self, id: ConnId, n: Notification, now: Instant) {
+        self.drop_conn(
+            id,
+            Some(n.clone()),
+            DownReason::NotificationSent(n),
+            true,
+            now,
+        );
+    }
+
     pub(super) fn drop_conn(
         &mut self,
         id: ConnId,

@@ -52,13 +52,7 @@ impl Session {
         match e {
             DecodeError::SessionReset(n) => {
                 tracing::info!(peer = %self.cfg.peer_addr, %id, notification = %n, "message refused");
-                self.drop_conn(
-                    id,
-                    Some(n.clone()),
-                    DownReason::NotificationSent(n),
-                    true,
-                    now,
-                );
+                self.send_and_drop(id, n, now);
             }
             DecodeError::TreatAsWithdraw { withdrawn, reason } => {
                 if state != ConnState::Established {
@@ -120,26 +114,14 @@ impl Session {
         };
         let n = Notification::new(ErrorCode::Fsm(sub), Vec::new());
         tracing::info!(peer = %self.cfg.peer_addr, %id, notification = %n, "unexpected message");
-        self.drop_conn(
-            id,
-            Some(n.clone()),
-            DownReason::NotificationSent(n),
-            true,
-            now,
-        );
+        self.send_and_drop(id, n, now);
     }
 
     /// The peer's OPEN in OpenSent: validate, settle collisions, confirm.
     fn open_received(&mut self, id: ConnId, open: &Open, now: Instant) {
         if let Err(n) = validate_open(&self.cfg, open) {
             tracing::info!(peer = %self.cfg.peer_addr, %id, notification = %n, "OPEN refused");
-            self.drop_conn(
-                id,
-                Some(n.clone()),
-                DownReason::NotificationSent(n),
-                true,
-                now,
-            );
+            self.send_and_drop(id, n, now);
             return;
         }
         let Some(conn) = self.conn(id) else {
@@ -206,13 +188,7 @@ impl Session {
         }
         if let Some(other) = self.other_conn(id).map(|c| c.id) {
             let n = Notification::cease(CeaseSubcode::ConnectionCollisionResolution);
-            self.drop_conn(
-                other,
-                Some(n.clone()),
-                DownReason::NotificationSent(n),
-                true,
-                now,
-            );
+            self.send_and_drop(other, n, now);
         }
         self.retry_at = None;
         let gr = &self.cfg.graceful_restart;
@@ -260,12 +236,6 @@ impl Session {
             cease
         };
         tracing::warn!(peer = %self.cfg.peer_addr, %family, limit, "prefix limit exceeded");
-        self.drop_conn(
-            id,
-            Some(n.clone()),
-            DownReason::NotificationSent(n),
-            true,
-            now,
-        );
+        self.send_and_drop(id, n, now);
     }
 }
