@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::cli::{Cli, Command};
 use crate::config;
-use crate::control::client::{self, ClientError};
+use crate::control::client;
 use crate::control::{Request, Response};
 use crate::daemon;
 use crate::status::{Status, render_table};
@@ -116,14 +116,10 @@ fn socket_path(cli: &Cli) -> PathBuf {
 }
 
 fn ask(socket: &Path, req: &Request) -> Result<Response, u8> {
+    // Every way of not getting an answer is a runtime failure (exit 1).
     client::request(socket, req).map_err(|e| {
         eprintln!("mpwan: {e}");
-        match e {
-            ClientError::NotRunning { .. }
-            | ClientError::PermissionDenied { .. }
-            | ClientError::Io { .. }
-            | ClientError::BadAnswer { .. } => FAILURE,
-        }
+        FAILURE
     })
 }
 

@@ -125,7 +125,7 @@ impl MptcpStatus {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct BgpStatus {
     /// Whether a `[bgp]` section is configured.
     pub enabled: bool,
@@ -135,7 +135,7 @@ pub struct BgpStatus {
     pub announced: Vec<AnnouncementStatus>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct NeighborStatus {
     pub address: String,
     pub asn: u32,
@@ -152,7 +152,7 @@ pub struct NeighborStatus {
     pub graceful_restart: GracefulRestartStatus,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct GracefulRestartStatus {
     /// Whether both sides negotiated Graceful Restart.
     pub negotiated: bool,
@@ -163,7 +163,7 @@ pub struct GracefulRestartStatus {
     pub peer_restarting: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AnnouncementStatus {
     pub prefix: String,
     /// "announced", "degraded" (de-preferred) or "withdrawn".

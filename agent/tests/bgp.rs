@@ -85,14 +85,7 @@ fn a_prefix_follows_wan_health_and_survives_a_restart_but_not_a_stop() {
 
     // `mpwan restart`: the peer never loses the prefix.
     let watch = peer.watch(Family::Ipv4, Duration::from_millis(50)).unwrap();
-    let sock = run.paths.control_socket.to_str().unwrap().to_string();
-    let out = mpwan(&["restart", "--socket", &sock]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run.cli_ok("restart");
     run.wait("re-established after the restart", |s| {
         s["bgp"]["neighbors"][0]["state"] == "established"
     });
@@ -113,13 +106,7 @@ fn a_prefix_follows_wan_health_and_survives_a_restart_but_not_a_stop() {
     );
 
     // `mpwan stop`: the peer withdraws at once.
-    let out = mpwan(&["stop", "--socket", &sock]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run.cli_ok("stop");
     run.agent.wait_exit(DEADLINE).expect("the agent stops");
     wait_peer("the prefix withdrawn after stop", || !peer_has(&peer, None));
 }

@@ -128,14 +128,7 @@ fn endpoints_follow_wan_health_and_the_same_connection_rebuilds_its_subflow() {
         .into_iter()
         .map(|s| s.local)
         .collect();
-    let sock = run.paths.control_socket.to_str().unwrap().to_string();
-    let out = mpwan(&["restart", "--socket", &sock]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run.cli_ok("restart");
     run.wait("both WANs up after the restart", |s| {
         state(s, "wan1") == "up"
             && state(s, "wan2") == "up"
@@ -307,14 +300,7 @@ fn per_wan_tables_are_kept_adopted_across_a_restart_and_removed_on_stop() {
 
     // `mpwan restart` leaves the rules: the same set, no duplicates.
     let before = (ours("-4"), ours("-6"));
-    let sock = run.paths.control_socket.to_str().unwrap().to_string();
-    let out = mpwan(&["restart", "--socket", &sock]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run.cli_ok("restart");
     run.wait("wan1 up after the restart", |s| state(s, "wan1") == "up");
     run.wait("the tables adopted", |s| {
         wan(s, "wan1")["routing"]["v4"]["state"] == "kept"
@@ -322,13 +308,7 @@ fn per_wan_tables_are_kept_adopted_across_a_restart_and_removed_on_stop() {
     assert_eq!((ours("-4"), ours("-6")), before);
 
     // `mpwan stop` removes what mpwan made, and only that.
-    let out = mpwan(&["stop", "--socket", &sock]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run.cli_ok("stop");
     run.agent.wait_exit(DEADLINE).expect("the agent stops");
     assert!(
         ours("-4").is_empty() && ours("-6").is_empty(),

@@ -432,7 +432,7 @@ async fn publish(
         announced,
     };
     status.send_if_modified(|s| {
-        let changed = serde_json::to_value(&*s).ok() != serde_json::to_value(&fresh).ok();
+        let changed = *s != fresh;
         if changed {
             *s = fresh;
         }

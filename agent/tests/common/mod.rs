@@ -253,6 +253,18 @@ impl Run {
         seen
     }
 
+    /// Runs `mpwan <command> --socket <the agent's>` and asserts it succeeds.
+    pub fn cli_ok(&self, command: &str) {
+        let sock = self.paths.control_socket.to_str().unwrap();
+        let out = mpwan(&[command, "--socket", sock]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "mpwan {command}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     pub fn wait(&self, what: &str, done: impl FnMut(&Value) -> bool) -> Vec<Value> {
         self.watch(what, done, |_| Ok(()))
     }
