@@ -14,6 +14,7 @@ pub mod bgp;
 pub mod instance;
 pub mod links;
 pub mod mptcp;
+mod next_hop;
 pub mod routes;
 pub mod supervisor;
 pub mod wans;

@@ -371,22 +371,32 @@ impl Supervisor {
             self.routes = RoutesPart::start(&self.config, &self.hub);
         }
         self.on_routes();
-        let bgp_same = match (&self.bgp, &self.config.bgp) {
-            (Some(b), _) => b.serves(&self.config),
+        // The running speaker takes what it can in place: sessions whose
+        // neighbor did not change stay up, announcement changes go out as
+        // UPDATEs. Only new global settings replace it.
+        let bgp_kept = match (&mut self.bgp, &self.config.bgp) {
+            (Some(b), _) => b.reconfigure(&self.config),
             (None, None) => true,
             (None, Some(_)) => false,
         };
-        if !bgp_same {
-            // The old sessions close without a NOTIFICATION (peers keep our
-            // routes) and the new speaker takes over.
+        if !bgp_kept {
             if let Some(old) = self.bgp.take() {
-                tokio::spawn(old.close(StopKind::Graceful));
+                // Withdraw everything when BGP is turned off; otherwise
+                // the old sessions close without a NOTIFICATION (peers
+                // keep our routes) and the new speaker takes over.
+                let kind = if self.config.bgp.is_some() {
+                    StopKind::Graceful
+                } else {
+                    StopKind::HardReset
+                };
+                tokio::spawn(old.close(kind));
             }
             self.bgp = BgpPart::start(&self.config);
-            if let Some(b) = &self.bgp {
-                for (wan, state) in &self.wan_states {
-                    b.wan_state(wan, *state);
-                }
+        }
+        if let Some(b) = &self.bgp {
+            // The speaker drops WANs a reload removed and re-evaluates.
+            for (wan, state) in &self.wan_states {
+                b.wan_state(wan, *state);
             }
         }
         self.on_bgp();
