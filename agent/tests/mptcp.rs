@@ -323,3 +323,76 @@ fn per_wan_tables_are_kept_adopted_across_a_restart_and_removed_on_stop() {
         "table 101 emptied"
     );
 }
+
+#[test]
+fn a_reload_removing_a_wan_removes_its_endpoint_and_table_and_keeps_the_other_wan() {
+    if skip_without_netns(
+        "a_reload_removing_a_wan_removes_its_endpoint_and_table_and_keeps_the_other_wan",
+    ) {
+        return;
+    }
+    let run = Run::start(AgentConfigOptions::default(), |p| {
+        for (wan, table) in [("wan1", 101), ("wan2", 102)] {
+            let f = p.config_dir.join(format!("wan.d/{wan}.toml"));
+            let text = std::fs::read_to_string(&f)
+                .unwrap()
+                .replace("[mptcp]\n", &format!("[mptcp]\ntable = {table}\n"));
+            write(&f, &text);
+        }
+    });
+    let gw = run.lab.ns(Role::Gw);
+    let rules = |table: &str| -> usize {
+        ["-4", "-6"]
+            .iter()
+            .map(|f| {
+                gw.run(&["ip", f, "rule", "show"])
+                    .unwrap()
+                    .lines()
+                    .filter(|l| l.contains("proto 109") && l.contains(&format!("lookup {table}")))
+                    .count()
+            })
+            .sum()
+    };
+    run.wait("both endpoints present and both tables routed", |s| {
+        ["wan1", "wan2"].iter().all(|w| {
+            endpoint(s, w)["present"] == true && wan(s, w)["routing"]["v4"]["state"] == "routed"
+        })
+    });
+    assert!(rules("102") > 0);
+    let before = run.status();
+
+    std::fs::remove_file(run.paths.config_dir.join("wan.d/wan2.toml")).unwrap();
+    run.cli_ok("reload");
+    run.wait("wan2 gone from status", |s| {
+        s["wans"].as_array().unwrap().len() == 1
+    });
+    assert!(
+        wait_for(DEADLINE, || {
+            let eps = kernel_endpoints(&run);
+            !eps.iter().any(|(id, _, _)| *id == Wan::Two.mptcp_id())
+                && eps.iter().any(|(id, _, _)| *id == Wan::One.mptcp_id())
+        }),
+        "wan2's endpoint not removed (or wan1's lost): {:?}\n{}",
+        kernel_endpoints(&run),
+        run.agent.log()
+    );
+    assert!(
+        wait_for(DEADLINE, || rules("102") == 0
+            && gw
+                .run(&["ip", "route", "show", "table", "102"])
+                .unwrap()
+                .trim()
+                .is_empty()),
+        "wan2's rules or table left: {}",
+        run.agent.log()
+    );
+    assert!(rules("101") > 0, "wan1's rules went too");
+    let after = run.status();
+    for key in ["state", "since", "transitions"] {
+        assert_eq!(
+            wan(&before, "wan1")[key],
+            wan(&after, "wan1")[key],
+            "wan1's {key} changed by the reload"
+        );
+    }
+}

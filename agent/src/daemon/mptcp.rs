@@ -20,7 +20,7 @@
 use std::collections::BTreeMap;
 
 use mpwan_mptcp::reconcile::{self, ReconcileParams, SlotInput, SlotSpec, SlotStatus, Usable};
-use mpwan_mptcp::{EndpointFlags, Limits};
+use mpwan_mptcp::{EndpointFlags, Limits, PmClient};
 use mpwan_tracker::link::{DeviceChange, DeviceView, LinkEvent};
 use mpwan_tracker::{Family, HealthState};
 use tokio::sync::{mpsc, watch};
@@ -138,6 +138,49 @@ impl MptcpPart {
     /// Whether `config` asks for the same slots and limits this part runs.
     pub fn serves(&self, config: &Config) -> bool {
         config.mptcp.enabled && slots_of(config) == self.slots && limits_of(config) == self.limits
+    }
+
+    /// Ends the part after a reload and deletes the endpoints of slots the
+    /// new configuration `next` no longer has (a WAN removed, or MPTCP
+    /// turned off): ids it still uses the next part adopts, and ids that
+    /// were never ours stay untouched.
+    pub fn retire(self, next: &Config) {
+        let keep: Vec<u8> = if next.mptcp.enabled {
+            slots_of(next).iter().map(|(s, _)| s.id).collect()
+        } else {
+            Vec::new()
+        };
+        let gone: Vec<u8> = self
+            .slots
+            .iter()
+            .map(|(s, _)| s.id)
+            .filter(|id| !keep.contains(id))
+            .collect();
+        drop(self);
+        if gone.is_empty() {
+            return;
+        }
+        tokio::spawn(async move {
+            let client = match PmClient::new() {
+                Ok((client, connection)) => {
+                    tokio::spawn(connection);
+                    client
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, ?gone, "cannot remove the endpoints of removed WANs");
+                    return;
+                }
+            };
+            for id in gone {
+                match client.del_endpoint(id).await {
+                    Ok(true) => tracing::info!(id, "MPTCP endpoint of a removed WAN deleted"),
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::warn!(id, error = %e, "cannot delete the MPTCP endpoint of a removed WAN")
+                    }
+                }
+            }
+        });
     }
 
     /// A WAN family changed state.

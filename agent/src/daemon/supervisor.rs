@@ -362,13 +362,23 @@ impl Supervisor {
         fresh.wans = wans;
         self.status = fresh;
         if !self.mptcp.as_ref().is_some_and(|m| m.serves(&self.config)) {
+            if let Some(old) = self.mptcp.take() {
+                old.retire(&self.config);
+            }
             self.restart_mptcp();
         }
         self.on_mptcp();
         if !self.routes.as_ref().is_some_and(|r| r.serves(&self.config)) {
-            // Tables of WANs that are gone stay until `mpwan stop`: the new
-            // part adopts what it still wants and leaves the rest alone.
+            // The new part adopts what it still wants and removes the rest
+            // (tables of WANs that are gone); with no table left to keep,
+            // the old part removes its own.
+            let old = self.routes.take();
             self.routes = RoutesPart::start(&self.config, &self.hub);
+            if self.routes.is_none()
+                && let Some(old) = old
+            {
+                tokio::spawn(old.remove_all());
+            }
         }
         self.on_routes();
         // The running speaker takes what it can in place: sessions whose
