@@ -14,4 +14,5 @@ pub mod control;
 pub mod daemon;
 pub mod hooks;
 pub mod logging;
+pub mod metrics;
 pub mod status;

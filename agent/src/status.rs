@@ -5,11 +5,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use mpwan_tracker::health::WanSnapshot;
+use mpwan_tracker::driver::{ProbeCounts, WanFigures};
 use mpwan_tracker::{Family, Reason, Scope, Transition};
 
 use crate::clock;
 use crate::config::{Config, EndpointFlag, ProbeConfig, duration_str::format_duration};
+use crate::hooks::HookStats;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Status {
@@ -23,6 +24,10 @@ pub struct Status {
     pub config_dir: String,
     pub wans: Vec<WanStatus>,
     pub bgp: BgpStatus,
+    /// Hook runs by result since the daemon started (filled in when the
+    /// status is handed out). Default: a status from an older daemon.
+    #[serde(default)]
+    pub hooks: HookStats,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -81,6 +86,9 @@ pub struct TargetStatus {
     pub rtt_ms: Option<f64>,
     /// Loss in percent over the tracker's window; null until measured.
     pub loss: Option<f64>,
+    /// Its probes by result since the WAN's tracker started.
+    #[serde(default)]
+    pub probes: ProbeCounts,
 }
 
 /// A WAN's MPTCP endpoint (its IPv4 one; the IPv6 one, when configured
@@ -150,6 +158,10 @@ pub struct NeighborStatus {
     pub stale: u64,
     pub advertised: u64,
     pub graceful_restart: GracefulRestartStatus,
+    /// UPDATEs, NOTIFICATIONs, End-of-RIBs and Graceful Restart events
+    /// since the neighbor's task started.
+    #[serde(default)]
+    pub messages: mpwan_bgp::session::MessageCounts,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -161,6 +173,10 @@ pub struct GracefulRestartStatus {
     pub notification: bool,
     /// The peer is restarting and we keep its routes as stale.
     pub peer_restarting: bool,
+    /// We are restarting: our OPENs carry the R bit until End-of-RIB has
+    /// gone out for every family.
+    #[serde(default)]
+    pub restarting: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -186,6 +202,7 @@ impl Status {
                 .map(|w| WanStatus::initial(w, started))
                 .collect(),
             bgp: BgpStatus::initial(config),
+            hooks: HookStats::default(),
         }
     }
 }
@@ -268,7 +285,13 @@ impl WanStatus {
     }
 
     /// Takes in the figures the WAN's tracker reported after a round.
-    pub fn apply_snapshot(&mut self, s: &WanSnapshot) {
+    pub fn apply_snapshot(&mut self, figures: &WanFigures) {
+        let s = &figures.health;
+        // Target `i` of the tracker is `targets[i]`: both follow the
+        // order of the WAN's probes.
+        for (ts, counts) in self.targets.iter_mut().zip(&figures.probes) {
+            ts.probes = *counts;
+        }
         self.rtt_ms = s.quality.rtt_avg_ms();
         self.loss = s.quality.loss_percent();
         for f in &s.families {
@@ -302,6 +325,7 @@ impl TargetStatus {
             target,
             rtt_ms: None,
             loss: None,
+            probes: ProbeCounts::default(),
         }
     }
 }
@@ -327,6 +351,7 @@ impl BgpStatus {
                     stale: 0,
                     advertised: 0,
                     graceful_restart: GracefulRestartStatus::default(),
+                    messages: Default::default(),
                 })
                 .collect(),
             announced: bgp

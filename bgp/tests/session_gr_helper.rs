@@ -95,10 +95,18 @@ fn tcp_drop_then_return_with_f_then_end_of_rib() {
     let a = h.end_of_rib(conn, V4);
     assert_eq!(a, [Action::RibChanged]);
     assert_eq!(states(&h), [Some(Fresh), None, Some(Fresh), Some(Stale)]);
+    assert!(
+        h.s.status(h.now).graceful_restart.peer_restarting,
+        "restarting until End-of-RIB of every family"
+    );
     h.end_of_rib(conn, V6);
     assert_eq!(states(&h), [Some(Fresh), None, Some(Fresh), None]);
     let status = h.s.status(h.now);
     assert!(status.helper.is_empty());
+    assert!(
+        !status.graceful_restart.peer_restarting,
+        "its restart ended with the last End-of-RIB"
+    );
     assert_eq!(status.end_of_rib_received, [V4, V6]);
     // The timers are gone with the helper state: nothing expires later
     // while the peer keeps the session up.

@@ -54,6 +54,31 @@ fn announce_and_withdraw() {
 }
 
 #[test]
+fn a_route_through_our_own_as_is_a_loop_and_not_used() {
+    let mut h = Harness::new(config());
+    let (conn, _) = h.establish(plain_peer_open());
+    h.update(conn, announce_v4(&["10.0.0.0/8"], attrs(1, &[])));
+    h.update(conn, announce_v6(&["2001:db8::/32"], attrs(1, &[])));
+    // RFC 4271 9.1.2: our AS in the path; the new announcement replaces
+    // the earlier route, so both go.
+    let a = h.update(
+        conn,
+        announce_v4(&["10.0.0.0/8", "10.9.0.0/16"], attrs(LOCAL_ASN, &[])),
+    );
+    assert_eq!(a, [Action::RibChanged]);
+    let a = h.update(conn, announce_v6(&["2001:db8::/32"], attrs(LOCAL_ASN, &[])));
+    assert_eq!(a, [Action::RibChanged]);
+    assert!(h.s.rib().is_empty(), "no looped route is kept");
+    // Nothing held, nothing changes; a clean path is taken again.
+    assert!(
+        h.update(conn, announce_v4(&["10.9.0.0/16"], attrs(LOCAL_ASN, &[])))
+            .is_empty()
+    );
+    h.update(conn, announce_v4(&["10.9.0.0/16"], attrs(1, &[])));
+    assert_eq!(h.s.rib().len(V4), 1);
+}
+
+#[test]
 fn attribute_sets_are_shared() {
     let mut h = Harness::new(config());
     let (conn, _) = h.establish(plain_peer_open());

@@ -37,6 +37,9 @@ use crate::lab::Lab;
 use crate::role::Role;
 use crate::wait::{self, Clock};
 
+pub mod bird;
+pub mod frr;
+
 /// Where gobgpd's gRPC API listens, on the peer namespace's loopback.
 pub const GOBGP_API_PORT: u16 = 50051;
 
@@ -338,7 +341,8 @@ impl GobgpPeer {
     /// Polls the global RIB of `family` every `interval` on a thread until
     /// [`RibWatch::stop`], recording each change.
     pub fn watch(&self, family: Family, interval: Duration) -> Result<RibWatch> {
-        RibWatch::start(self.cli.clone(), family, interval)
+        let cli = self.cli.clone();
+        RibWatch::start(move |f| cli.routes(f), family, interval)
     }
 
     /// gobgpd's output so far.
@@ -508,6 +512,18 @@ fn parse_path(prefix: &str, path: &Value) -> Result<PeerRoute> {
     Ok(route)
 }
 
+/// Whether Graceful Restart and Long-Lived GR were negotiated, as a peer
+/// daemon reports it (both sides sent the capability).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GrNegotiated {
+    /// RFC 4724 Graceful Restart.
+    pub graceful_restart: bool,
+    /// RFC 9494 Long-Lived Graceful Restart.
+    pub long_lived: bool,
+    /// The N bit (RFC 8538) both ways, where the daemon reports it.
+    pub notification: Option<bool>,
+}
+
 /// The RIB of one family at one moment of a [`RibWatch`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RibSample {
@@ -563,7 +579,7 @@ impl RibHistory {
     }
 }
 
-/// A thread polling gobgpd's RIB; see [`GobgpPeer::watch`].
+/// A thread polling a peer daemon's RIB; see [`GobgpPeer::watch`].
 #[derive(Debug)]
 pub struct RibWatch {
     started: Instant,
@@ -572,13 +588,18 @@ pub struct RibWatch {
 }
 
 impl RibWatch {
-    fn start(cli: GobgpCli, family: Family, interval: Duration) -> Result<RibWatch> {
+    /// Polls `routes(family)` every `interval` on a thread until
+    /// [`RibWatch::stop`]; `routes` is any peer daemon's RIB query.
+    pub fn start<F>(routes: F, family: Family, interval: Duration) -> Result<RibWatch>
+    where
+        F: FnMut(Family) -> Result<Vec<PeerRoute>> + Send + 'static,
+    {
         let started = Clock::now();
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
             .name(format!("rib-watch-{}", family.arg()))
-            .spawn(move || poll(&cli, family, interval, started, &flag))
+            .spawn(move || poll(routes, family, interval, started, &flag))
             .context("starting the RIB watch thread")?;
         Ok(RibWatch {
             started,
@@ -610,7 +631,7 @@ impl Drop for RibWatch {
 }
 
 fn poll(
-    cli: &GobgpCli,
+    mut routes: impl FnMut(Family) -> Result<Vec<PeerRoute>>,
     family: Family,
     interval: Duration,
     started: Instant,
@@ -624,7 +645,7 @@ fn poll(
         failures: Vec::new(),
     };
     while !stop.load(Ordering::Relaxed) {
-        let result = cli.routes(family);
+        let result = routes(family);
         let at = Clock::now().saturating_duration_since(started);
         match result {
             Ok(routes) => {

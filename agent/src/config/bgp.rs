@@ -1,5 +1,6 @@
 //! `[bgp]` with its `[[bgp.neighbor]]` and `[[bgp.announce]]` entries.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
@@ -74,7 +75,9 @@ pub(crate) fn read(d: &mut Diag<'_>, mut t: Table<'_, '_>, wans: &[String]) -> O
     }
 
     let mut announce = Vec::new();
-    let mut seen_prefixes: Vec<(Prefix, Loc)> = Vec::new();
+    // A map, not a list searched per entry: a configuration may announce
+    // 100 000 prefixes, and a linear search made loading quadratic.
+    let mut seen_prefixes: HashMap<Prefix, Loc> = HashMap::new();
     for a in t
         .get("announce")
         .and_then(|item| item.tables(d))
@@ -83,7 +86,7 @@ pub(crate) fn read(d: &mut Diag<'_>, mut t: Table<'_, '_>, wans: &[String]) -> O
         let Some((entry, loc)) = read_announce(d, a, wans) else {
             continue;
         };
-        if let Some((_, first)) = seen_prefixes.iter().find(|(p, _)| *p == entry.prefix) {
+        if let Some(first) = seen_prefixes.get(&entry.prefix) {
             let message = format!(
                 "prefix {} is already announced by {}",
                 entry.prefix,
@@ -92,7 +95,7 @@ pub(crate) fn read(d: &mut Diag<'_>, mut t: Table<'_, '_>, wans: &[String]) -> O
             d.error_at(&loc, message);
             continue;
         }
-        seen_prefixes.push((entry.prefix, loc));
+        seen_prefixes.insert(entry.prefix, loc);
         announce.push(entry);
     }
     t.finish(d, &[]);

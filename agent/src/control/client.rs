@@ -22,7 +22,9 @@ pub enum ClientError {
         source: std::io::Error,
     },
     /// The socket exists but we may not use it.
-    #[error("permission denied on {path}: the control socket belongs to root (mode 0600)")]
+    #[error(
+        "permission denied on {path}: the control socket (mode 0600) is for the agent's user and root only"
+    )]
     PermissionDenied { path: String },
     /// The exchange broke off.
     #[error("talking to the agent on {path}: {source}")]

@@ -696,7 +696,9 @@ async fn publish(
                     // While the peer is away, the session keeps helping
                     // (its routes kept stale) though nothing is negotiated.
                     peer_restarting: s.graceful_restart.peer_restarting || !s.helper.is_empty(),
+                    restarting: s.restarting,
                 },
+                messages: s.messages,
             },
             None => NeighborStatus {
                 address: p.address.to_string(),
@@ -707,6 +709,15 @@ async fn publish(
                 stale: 0,
                 advertised: 0,
                 graceful_restart: GracefulRestartStatus::default(),
+                // The peer task did not answer: its last counters stay, so
+                // a scraper does not mistake the gap for a counter reset.
+                messages: status
+                    .borrow()
+                    .neighbors
+                    .iter()
+                    .find(|n| n.address == p.address.to_string())
+                    .map(|n| n.messages)
+                    .unwrap_or_default(),
             },
         });
     }

@@ -15,6 +15,7 @@ pub mod instance;
 pub mod links;
 pub mod mptcp;
 mod next_hop;
+pub mod notify;
 pub mod routes;
 pub mod supervisor;
 pub mod wans;
@@ -82,6 +83,7 @@ pub fn run(config: Config, reexec: Reexec) -> Result<()> {
 async fn serve(config: Config) -> Result<Exit> {
     let socket = config.agent.control_socket.clone();
     let (instance, listener) = Instance::claim(&socket)?;
+    let metrics = crate::metrics::MetricsListener::bind(config.agent.metrics_listen).await?;
     tracing::info!(
         socket = %socket.display(),
         config = %config.dir.display(),
@@ -93,6 +95,7 @@ async fn serve(config: Config) -> Result<Exit> {
     let started = crate::clock::rfc3339_now();
     let supervisor = Supervisor::start(config, instance_id(), started);
     let (tx, rx) = mpsc::channel(16);
+    let _metrics = metrics.map(|m| m.serve(tx.clone()));
     let server = tokio::spawn(crate::control::server::serve(listener, tx));
     let exit = supervisor.run(rx).await?;
     server.abort();

@@ -110,6 +110,7 @@ impl Supervisor {
     /// kernel for the new image to adopt.
     pub async fn run(mut self, control: mpsc::Receiver<Pending>) -> std::io::Result<Exit> {
         let exit = self.serve(control).await?;
+        super::notify::leaving(exit);
         if exit == Exit::Restart {
             self.closing = StopKind::Graceful;
         }
@@ -129,6 +130,7 @@ impl Supervisor {
         let mut term = signal(SignalKind::terminate())?;
         let mut int = signal(SignalKind::interrupt())?;
         let mut usr1 = signal(SignalKind::user_defined1())?;
+        super::notify::ready();
         loop {
             tokio::select! {
                 _ = hup.recv() => {
@@ -260,7 +262,11 @@ impl Supervisor {
             written,
         } = pending;
         let (response, exit) = match request {
-            Request::Status => (Response::Status(Box::new(self.status.clone())), None),
+            Request::Status => {
+                let mut status = self.status.clone();
+                status.hooks = self.hooks.stats();
+                (Response::Status(Box::new(status)), None)
+            }
             Request::Reload => (self.reload(), None),
             Request::Restart => {
                 tracing::info!("restart requested over the control socket");
@@ -285,6 +291,7 @@ impl Supervisor {
     /// whole and the running one stays; a good one is applied as a
     /// difference.
     fn reload(&mut self) -> Response {
+        let _notify = super::notify::Reloading::start();
         let dir = self.config.dir.clone();
         match config::load(&dir) {
             Err(errors) => {

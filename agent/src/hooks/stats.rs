@@ -1,10 +1,10 @@
 //! Counters of hook runs, for the metrics listener. Plain u64 behind the
 //! runner's mutex: no 64-bit atomics on 32-bit MIPS routers.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Totals since the runner started; they saturate instead of wrapping.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HookStats {
     /// Hooks that exited with status 0.
     pub ok: u64,

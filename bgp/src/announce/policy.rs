@@ -80,6 +80,12 @@ pub struct Policy {
     entries: Vec<Entry>,
     /// The last value given for each condition; absent: does not hold.
     conditions: BTreeMap<ConditionId, bool>,
+    /// Indexes into `entries` of the specs that use each condition, in
+    /// prefix order, so that setting a condition touches only its users:
+    /// a caller that gives each of 100 000 prefixes its own condition
+    /// sets them all on a WAN change, and a scan of every entry per call
+    /// made that quadratic.
+    by_condition: BTreeMap<ConditionId, Vec<usize>>,
 }
 
 #[derive(Debug, Clone)]
@@ -119,9 +125,17 @@ impl Policy {
                 });
             }
         }
+        let mut by_condition: BTreeMap<ConditionId, Vec<usize>> = BTreeMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            by_condition
+                .entry(e.spec.condition.clone())
+                .or_default()
+                .push(i);
+        }
         Ok(Policy {
             entries,
             conditions: BTreeMap::new(),
+            by_condition,
         })
     }
 
@@ -132,7 +146,11 @@ impl Policy {
     pub fn set_condition(&mut self, id: impl Into<ConditionId>, holds: bool) -> Vec<Change> {
         let id = id.into();
         let mut changes = Vec::new();
-        for e in self.entries.iter_mut().filter(|e| e.spec.condition == id) {
+        let users = self.by_condition.get(&id).map_or(&[][..], Vec::as_slice);
+        for &i in users {
+            let Some(e) = self.entries.get_mut(i) else {
+                continue;
+            };
             let to = state_of(&e.spec.on_down, holds);
             if to != e.state {
                 changes.push(Change {
@@ -143,7 +161,12 @@ impl Policy {
                 e.state = to;
             }
         }
-        self.conditions.insert(id, holds);
+        match self.conditions.get_mut(&id) {
+            Some(v) => *v = holds,
+            None => {
+                self.conditions.insert(id, holds);
+            }
+        }
         changes
     }
 
@@ -196,5 +219,60 @@ fn state_of(on_down: &OnDown, holds: bool) -> PrefixState {
         (true, _) => PrefixState::Announced,
         (false, OnDown::Withdraw) => PrefixState::Withdrawn,
         (false, OnDown::Degrade(_)) => PrefixState::Degraded,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use super::*;
+
+    fn spec(i: u32, condition: &str) -> AnnounceSpec {
+        let addr = Ipv4Addr::from(0x1400_0000u32 + i * 256);
+        AnnounceSpec {
+            prefix: Prefix::new(IpAddr::V4(addr), 24).unwrap(),
+            condition: ConditionId::from(condition),
+            on_down: OnDown::Withdraw,
+        }
+    }
+
+    #[test]
+    fn a_condition_moves_only_the_prefixes_that_use_it() {
+        // Specs given out of prefix order: the index must follow the sort.
+        let mut pol =
+            Policy::new(vec![spec(3, "c"), spec(0, "a"), spec(2, "b"), spec(1, "a")]).unwrap();
+        let moved: Vec<Prefix> = pol
+            .set_condition("a", true)
+            .iter()
+            .map(|c| c.prefix)
+            .collect();
+        assert_eq!(moved, [spec(0, "").prefix, spec(1, "").prefix]);
+        assert_eq!(pol.state(&spec(2, "").prefix), Some(PrefixState::Withdrawn));
+        assert!(pol.set_condition("a", true).is_empty());
+        let moved = pol.set_condition("c", true);
+        assert_eq!(moved.len(), 1);
+        assert_eq!(moved[0].prefix, spec(3, "").prefix);
+        // A condition no spec uses moves nothing and is still recorded.
+        assert!(pol.set_condition("nobody", true).is_empty());
+        assert!(pol.condition(&ConditionId::from("nobody")));
+        assert_eq!(pol.routes().count(), 3);
+        assert_eq!(pol.set_condition("a", false).len(), 2);
+        assert!(!pol.condition(&ConditionId::from("a")));
+    }
+
+    #[test]
+    fn many_conditions_each_move_their_own_prefix() {
+        let n = 20_000;
+        let names: Vec<String> = (0..n).map(|i| format!("c{i}")).collect();
+        let mut pol = Policy::new((0..n).map(|i| spec(i, &names[i as usize])).collect()).unwrap();
+        let mut moved = 0usize;
+        for name in &names {
+            let c = pol.set_condition(name.as_str(), true);
+            assert_eq!(c.len(), 1);
+            moved += c.len();
+        }
+        assert_eq!(moved, n as usize);
+        assert_eq!(pol.routes().count(), n as usize);
     }
 }

@@ -18,6 +18,7 @@
 //! peer task (or a panic in it) takes its sockets with it.
 
 mod conn;
+mod counts;
 mod error;
 mod listener;
 mod peer;

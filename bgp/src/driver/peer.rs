@@ -13,8 +13,8 @@ use super::conn::{ConnIo, IoEvent};
 use super::error::DriverError;
 use super::transport::TransportConfig;
 use crate::session::{
-    Action, ConnId, DownReason, Event, NegotiatedSession, Session, SessionConfig, SessionStatus,
-    StopKind,
+    Action, ConnId, DownReason, Event, MessageCounts, NegotiatedSession, Session, SessionConfig,
+    SessionStatus, StopKind,
 };
 use crate::wire::{Family, Message};
 
@@ -91,6 +91,8 @@ struct PeerDriver {
     attempt: u64,
     /// Where the agent hears about the session.
     events_out: mpsc::Sender<PeerEvent>,
+    /// Messages and GR events, added to each status snapshot.
+    counts: MessageCounts,
 }
 
 /// Runs one peer until `commands` closes: starts the session, connects,
@@ -122,6 +124,7 @@ pub async fn run_peer(
         connect_tx,
         attempt: 0,
         events_out,
+        counts: MessageCounts::default(),
     };
     driver.run(commands, io_rx, connect_rx).await;
     Ok(())
@@ -184,13 +187,18 @@ impl PeerDriver {
             PeerCommand::SendRaw(bytes) => {
                 let conn = self.session.negotiated().map(|n| n.conn);
                 match conn.and_then(|c| self.conns.get(&c)) {
-                    Some(io) => io.write(bytes),
+                    Some(io) => {
+                        self.counts.sent_raw(&bytes);
+                        io.write(bytes);
+                    }
                     None => debug!("no established session: frames dropped"),
                 }
             }
             PeerCommand::Inbound(stream) => self.inbound(stream).await,
             PeerCommand::Status(reply) => {
-                let _ = reply.send(self.session.status(Instant::now().into_std()));
+                let mut status = self.session.status(Instant::now().into_std());
+                status.messages = self.counts;
+                let _ = reply.send(status);
             }
         }
     }
@@ -270,7 +278,10 @@ impl PeerDriver {
                 Ok(Some(len)) => {
                     let frame: Vec<u8> = c.buf.drain(..len).collect();
                     match Message::decode(&frame, &codec) {
-                        Ok(m) => Event::Message(id, m),
+                        Ok(m) => {
+                            self.counts.received(&m);
+                            Event::Message(id, m)
+                        }
                         Err(e) => Event::DecodeError(id, e),
                     }
                 }
@@ -310,6 +321,7 @@ impl PeerDriver {
             }
             Action::Established(n) => {
                 info!(%peer, conn = %n.conn, "established");
+                self.counts.established = self.counts.established.saturating_add(1);
                 self.emit(PeerEvent::Established(n)).await;
             }
             Action::Down {
@@ -318,6 +330,9 @@ impl PeerDriver {
                 routes_retained,
             } => {
                 info!(%peer, %reason, "down");
+                if routes_retained {
+                    self.counts.peer_restarts = self.counts.peer_restarts.saturating_add(1);
+                }
                 self.emit(PeerEvent::Down {
                     reason,
                     peer_keeps_routes,
@@ -351,7 +366,10 @@ impl PeerDriver {
         };
         let mut buf = Vec::new();
         match msg.encode(&self.session.codec(conn), &mut buf) {
-            Ok(()) => io.write(buf),
+            Ok(()) => {
+                self.counts.sent(msg);
+                io.write(buf);
+            }
             Err(e) => {
                 warn!(peer = %self.session.config().peer_addr, error = %e, "message not encodable, dropped")
             }

@@ -20,7 +20,7 @@ use super::events::{ConnId, Event};
 use super::gr::{EndOfRib, Helper};
 use super::negotiate::NegotiatedSession;
 use super::rib_in::AdjRibIn;
-use super::status::{FamilyCount, SessionStatus, State};
+use super::status::{FamilyCount, MessageCounts, SessionStatus, State};
 use super::timers::{Backoff, earliest};
 use crate::wire::Negotiated;
 
@@ -203,12 +203,24 @@ impl Session {
                     stale: self.rib.stale_len(family),
                 })
                 .collect(),
-            graceful_restart: neg.map(|n| n.graceful_restart).unwrap_or_default(),
+            graceful_restart: neg
+                .map(|n| {
+                    let mut gr = n.graceful_restart;
+                    // The peer's restart ends with its End-of-RIB for
+                    // every family (RFC 4724 4.2); the R bit stays in its
+                    // OPEN for the life of the session.
+                    let received = self.eor.received_families();
+                    gr.peer_restarting &= !n.families.iter().all(|f| received.contains(f));
+                    gr
+                })
+                .unwrap_or_default(),
             helper: self.helper.status(now),
             restarting: self.restarting,
             end_of_rib_sent: self.eor.sent_families().to_vec(),
             end_of_rib_received: self.eor.received_families().to_vec(),
             last_error: self.last_error.clone(),
+            // The driver counts messages: it sees all of them.
+            messages: MessageCounts::default(),
         }
     }
 

@@ -88,4 +88,4 @@ pub use fsm::Session;
 pub use gr::{HelperPhase, HelperStatus};
 pub use negotiate::{GrStatus, NegotiatedSession};
 pub use rib_in::{AdjRibIn, Route, RouteAttrs, RouteState};
-pub use status::{FamilyCount, SessionStatus, State};
+pub use status::{FamilyCount, MessageCounts, SessionStatus, State};

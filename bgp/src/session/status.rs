@@ -85,4 +85,32 @@ pub struct SessionStatus {
     pub end_of_rib_received: Vec<Family>,
     /// Why the session or the last attempt ended.
     pub last_error: Option<DownReason>,
+    /// Messages and Graceful Restart events since the peer task started.
+    pub messages: MessageCounts,
+}
+
+/// Counted by the driver, which sees every message on the wire (the
+/// announcer's UPDATEs go out without passing through the session); the
+/// session's own `status` leaves them zero. Plain `u64`s owned by the peer
+/// task, no atomics (32-bit MIPS routers have no 64-bit ones); they
+/// saturate instead of wrapping.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageCounts {
+    /// UPDATE messages received, End-of-RIB included.
+    pub updates_received: u64,
+    /// UPDATE messages sent, End-of-RIB included.
+    pub updates_sent: u64,
+    /// NOTIFICATION messages received.
+    pub notifications_received: u64,
+    /// NOTIFICATION messages sent.
+    pub notifications_sent: u64,
+    /// End-of-RIB markers received (one per family and session).
+    pub end_of_rib_received: u64,
+    /// End-of-RIB markers sent.
+    pub end_of_rib_sent: u64,
+    /// Times the session reached Established.
+    pub established: u64,
+    /// Times the session went down while we kept the peer's routes as
+    /// stale (Graceful Restart helper: the peer restarts).
+    pub peer_restarts: u64,
 }

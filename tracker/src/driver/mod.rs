@@ -11,15 +11,19 @@
 //!   finished rounds ────────────────┘                                 bound to the WAN)
 //!                                   │
 //!                                   └─> WanReport::{Transition, Snapshot} ─> agent
+//!                                        (Snapshot: health figures and the
+//!                                         probe results counted per target)
 //! ```
 //!
 //! Call [`run_wan`] inside a tokio runtime, one task per WAN; it returns
 //! when its input channel closes or its report channel is dropped.
 
+mod counts;
 mod probers;
 mod round;
 mod spec;
 mod wan;
 
+pub use counts::ProbeCounts;
 pub use spec::{ProbeSpec, WanSpec};
-pub use wan::{WanReport, run_wan};
+pub use wan::{WanFigures, WanReport, run_wan};

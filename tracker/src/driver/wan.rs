@@ -17,6 +17,7 @@ use crate::health::WanHealth;
 use crate::health::WanSnapshot;
 use crate::link::{DeviceChange, DeviceView, LinkEvent};
 
+use super::counts::{ProbeCounts, ProbeTally};
 use super::probers::FamilyProbers;
 use super::round::run_round;
 use super::spec::WanSpec;
@@ -27,7 +28,18 @@ pub enum WanReport {
     /// The WAN or one of its families changed state.
     Transition(Transition),
     /// The WAN's figures after a round (for status and metrics).
-    Snapshot(WanSnapshot),
+    Snapshot(WanFigures),
+}
+
+/// The WAN's figures after a round: the health machine's view and the
+/// driver's probe counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WanFigures {
+    /// State, quality and per-target figures from the health machine.
+    pub health: WanSnapshot,
+    /// Probe results per target since the task started, indexed like
+    /// `WanSpec::probes` (target id `i` is `probes[i]`).
+    pub probes: Vec<ProbeCounts>,
 }
 
 type Round = Pin<Box<dyn Future<Output = RoundReport> + Send>>;
@@ -65,12 +77,16 @@ async fn track(
     let mut rounds: FuturesUnordered<Round> = FuturesUnordered::new();
     let mut seq: u16 = 0;
     let mut last_build_error: Option<String> = None;
+    let mut tally = ProbeTally::new(spec.probes.len());
 
     loop {
         let deadline = health.next_deadline();
         let event = tokio::select! {
             () = sleep_until(deadline) => Event::Tick,
-            Some(report) = rounds.next(), if !rounds.is_empty() => Event::Round(report),
+            Some(report) = rounds.next(), if !rounds.is_empty() => {
+                tally.record(&report);
+                Event::Round(report)
+            }
             link = links.recv() => match link {
                 None => return Ok(()),
                 Some(ev) => match device.apply(&spec.device, &ev) {
@@ -121,13 +137,14 @@ async fn track(
                 }
             }
         }
-        if after_round
-            && reports
-                .send(WanReport::Snapshot(health.snapshot(now())))
-                .await
-                .is_err()
-        {
-            return Ok(());
+        if after_round {
+            let figures = WanFigures {
+                health: health.snapshot(now()),
+                probes: tally.snapshot(),
+            };
+            if reports.send(WanReport::Snapshot(figures)).await.is_err() {
+                return Ok(());
+            }
         }
     }
 }

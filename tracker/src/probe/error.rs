@@ -14,7 +14,7 @@ pub enum ProbeError {
     #[error("{0:?} is not a valid interface name")]
     BadDevice(String),
     /// The kernel refused to open the socket (no permission, no IPv6).
-    #[error("opening an {family} {kind} socket: {source}")]
+    #[error("opening a {family} {kind} socket: {source}")]
     Socket {
         /// The address family.
         family: Family,

@@ -218,6 +218,13 @@ impl Session {
             }
             return;
         }
+        let looped =
+            (update.attributes.as_path.as_ref()).is_some_and(|p| p.contains(self.cfg.local_asn));
+        if looped {
+            tracing::debug!(peer = %self.cfg.peer_addr, "routes with our AS in their AS_PATH ignored");
+            self.rib_changed |= self.rib.reject(update, &families);
+            return;
+        }
         self.rib_changed |= self.rib.apply(update, &families);
         let Some(limit) = self.cfg.max_prefixes else {
             return;

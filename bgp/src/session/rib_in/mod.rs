@@ -156,6 +156,20 @@ impl AdjRibIn {
         self.interner.len()
     }
 
+    /// Takes an UPDATE whose routes must not be used (an AS_PATH loop,
+    /// RFC 4271 9.1.2): everything it names is removed, what it withdraws
+    /// and what it announces, since the announcement replaces the route
+    /// the peer sent before. Returns whether anything changed.
+    pub fn reject(&mut self, update: &Update, families: &[Family]) -> bool {
+        let mut changed = false;
+        for p in update.withdrawals().chain(update.announced()) {
+            if families.contains(&p.family()) {
+                changed |= self.remove(p);
+            }
+        }
+        changed
+    }
+
     /// Applies an UPDATE: withdrawals first, then announcements (so a
     /// prefix in both is announced). Routes of families not in `families`
     /// (not negotiated) are ignored. Returns whether anything changed.
