@@ -26,6 +26,7 @@ pub mod dns;
 pub mod extra_wan;
 mod lab;
 pub mod mptcp_stream;
+pub mod mrt;
 pub mod netns;
 pub mod outage;
 mod ready;

@@ -1,10 +1,13 @@
-//! What the benchmark binaries (`mpwan-bench-mptcp`, `mpwan-bench-tracker`)
-//! share: their command line and lab setup ([`cli`]), the agent under
-//! measurement and the reading of its growing JSON log ([`agent`]), and the
-//! min / median / max of their samples ([`stats`]). Each binary keeps what
-//! only it measures in its own folder under `src/bin/`.
+//! What the benchmark binaries (`mpwan-bench-mptcp`, `mpwan-bench-tracker`,
+//! `mpwan-bench-bgp`) share: their command line and lab setup ([`cli`]),
+//! the agent under measurement and the reading of its growing JSON log
+//! ([`agent`]), and the min / median / max of their samples ([`stats`]).
+//! Each binary keeps what only it measures in its own folder under
+//! `src/bin/`, except the BGP benchmark, whose speakers, MRT loading and
+//! scenarios live in [`bgp`].
 
 pub mod agent;
+pub mod bgp;
 pub mod cli;
 pub mod stats;
 

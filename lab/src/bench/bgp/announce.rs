@@ -1,0 +1,223 @@
+//! Scenario 1: an announcer in gw sends 100 000 prefixes to a gobgpd
+//! receiver in the peer namespace. Both speakers start fresh each run.
+//!
+//! - mpwan: the real agent on a configuration with one `[[bgp.announce]]`
+//!   (`when = "any"`) per prefix. Measured: session Established -> the
+//!   receiver's Adj-RIB-In holds every prefix, and also agent start -> the
+//!   same (configuration loading, tracker settling and session set-up
+//!   included).
+//! - gobgpd: the same prefixes loaded with `gobgp mrt inject global`
+//!   while its session is administratively down, then enabled. Measured:
+//!   Established -> all held.
+//!
+//! The receiver is gobgpd, as asked, and then BIRD 2 as well: gobgpd
+//! takes most of the time itself (about 12 000 routes/s here), which hides
+//! the announcers' own speed; BIRD takes them in far faster. Established
+//! and the count are read from the receiver (`gobgp -j neighbor
+//! 10.99.0.1`, `birdc show protocols [all]`), polled.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use super::memory::peak_rss_kib;
+use super::speakers::{Bird, Gobgpd, Mode};
+use super::{GW, LONG, PEER, Plan, Sample, poll_until, prefixes, write_mrt};
+use crate::bench::agent::alive;
+use crate::wait::Clock;
+use crate::{AgentConfigOptions, BgpOptions, Lab, LabChild, Role};
+
+/// What scenario 1 measured, for one receiver.
+#[derive(Debug, Clone, Default)]
+pub struct Announce {
+    /// mpwan: Established -> all held; peak RSS of the agent.
+    pub mpwan: Vec<Sample>,
+    /// mpwan: agent started -> all held.
+    pub mpwan_from_start: Vec<Duration>,
+    /// gobgpd: Established -> all held; peak RSS of the announcer.
+    pub gobgpd: Vec<Sample>,
+    /// gobgpd: how long `gobgp mrt inject` took until the RIB held all.
+    pub gobgpd_inject: Vec<Duration>,
+}
+
+/// The receiver of scenario 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Gobgpd,
+    Bird,
+}
+
+/// Runs both announcers `plan.runs` times to `kind`, alternating.
+pub fn run(lab: &Lab, mpwan: &Path, plan: Plan, kind: Kind) -> Result<Announce> {
+    let n = plan.announce;
+    let dir = lab.dir().join("announce-etc");
+    let paths = lab.write_agent_config(&dir, &agent_options(n))?;
+    let mrt = write_mrt(lab, "announce", n, GW)?;
+    let mut out = Announce::default();
+    for r in 0..plan.runs {
+        let (s, from_start) = mpwan_run(lab, mpwan, &paths.config_dir, n, r, kind)
+            .with_context(|| format!("mpwan to {kind:?}, run {}", r + 1))?;
+        eprintln!(
+            "announce {n} to {kind:?}, run {}: mpwan   Established->all {} ms (start->all {} ms), \
+             peak RSS {} KiB",
+            r + 1,
+            s.time.as_millis(),
+            from_start.as_millis(),
+            s.rss_kib
+        );
+        out.mpwan.push(s);
+        out.mpwan_from_start.push(from_start);
+        let (s, inject) = gobgpd_run(lab, &mrt, n, r, kind)
+            .with_context(|| format!("gobgpd to {kind:?}, run {}", r + 1))?;
+        eprintln!(
+            "announce {n} to {kind:?}, run {}: gobgpd  Established->all {} ms (inject {} ms), \
+             peak RSS {} KiB",
+            r + 1,
+            s.time.as_millis(),
+            inject.as_millis(),
+            s.rss_kib
+        );
+        out.gobgpd.push(s);
+        out.gobgpd_inject.push(inject);
+    }
+    Ok(out)
+}
+
+/// The lab's agent configuration with `[bgp]` towards the peer and one
+/// announcement per prefix. MPTCP is off: it plays no part here.
+fn agent_options(n: usize) -> AgentConfigOptions {
+    let mut extra = String::with_capacity(n.saturating_mul(56));
+    for (addr, len) in prefixes(n) {
+        let _ = write!(
+            extra,
+            "[[bgp.announce]]\nprefix = \"{addr}/{len}\"\nwhen = \"any\"\n\n"
+        );
+    }
+    AgentConfigOptions {
+        bgp: Some(BgpOptions::default()),
+        mptcp: false,
+        extra,
+        ..AgentConfigOptions::default()
+    }
+}
+
+/// The receiver in the peer namespace, whichever it is.
+enum Receiver {
+    Gobgpd(Gobgpd),
+    Bird(Bird),
+}
+
+impl Receiver {
+    fn start(lab: &Lab, kind: Kind) -> Result<Receiver> {
+        Ok(match kind {
+            Kind::Gobgpd => Receiver::Gobgpd(Gobgpd::start(
+                lab,
+                Role::Peer,
+                "announce-receiver",
+                PEER,
+                GW,
+                Mode::Passive,
+            )?),
+            Kind::Bird => Receiver::Bird(Bird::start(lab, Role::Peer, "announce-bird", PEER, GW)?),
+        })
+    }
+
+    fn alive(&mut self) -> Result<()> {
+        match self {
+            Receiver::Gobgpd(g) => g.alive(),
+            Receiver::Bird(b) => b.alive(),
+        }
+    }
+
+    fn established(&mut self) -> Result<bool> {
+        match self {
+            Receiver::Gobgpd(g) => Ok(g.session()?.0 == "established"),
+            Receiver::Bird(b) => b.established(),
+        }
+    }
+
+    fn count(&mut self) -> Result<u64> {
+        match self {
+            Receiver::Gobgpd(g) => Ok(g.session()?.1),
+            Receiver::Bird(b) => b.imported(),
+        }
+    }
+}
+
+/// Waits for the receiver's session, then for all `n` routes in it;
+/// `check` says whether the announcer still runs.
+fn established_to_all(
+    receiver: &mut Receiver,
+    n: usize,
+    mut check: impl FnMut() -> Result<()>,
+) -> Result<(std::time::Instant, std::time::Instant)> {
+    let want = u64::try_from(n)?;
+    let est = poll_until("the receiver's session established", LONG, || {
+        check()?;
+        receiver.alive()?;
+        receiver.established()
+    })?;
+    let all = poll_until(&format!("{n} routes at the receiver"), LONG, || {
+        check()?;
+        receiver.alive()?;
+        Ok(receiver.count()? >= want)
+    })?;
+    Ok((est, all))
+}
+
+fn mpwan_run(
+    lab: &Lab,
+    mpwan: &Path,
+    config: &Path,
+    n: usize,
+    r: usize,
+    kind: Kind,
+) -> Result<(Sample, Duration)> {
+    let mut receiver = Receiver::start(lab, kind)?;
+    let program = mpwan.to_str().context("the mpwan path is not UTF-8")?;
+    let mut cmd = lab.command(Role::Gw, program);
+    cmd.arg("agent")
+        .arg("--config")
+        .arg(config)
+        .args(["--log-format", "json"]);
+    let log = lab.dir().join(format!("announce-agent-{r}.log"));
+    let started = Clock::now();
+    let mut agent = LabChild::spawn_logged(cmd, "mpwan agent (announce)", &log)?;
+    let (est, all) = established_to_all(&mut receiver, n, || alive(&mut agent))?;
+    let rss_kib = peak_rss_kib(agent.id())?;
+    agent.kill()?;
+    Ok((
+        Sample {
+            time: all.saturating_duration_since(est),
+            rss_kib,
+        },
+        all.saturating_duration_since(started),
+    ))
+}
+
+fn gobgpd_run(lab: &Lab, mrt: &Path, n: usize, r: usize, kind: Kind) -> Result<(Sample, Duration)> {
+    let mut receiver = Receiver::start(lab, kind)?;
+    let mut announcer = Gobgpd::start(
+        lab,
+        Role::Gw,
+        &format!("announce-gobgpd-{r}"),
+        GW,
+        PEER,
+        Mode::ActiveAdminDown,
+    )?;
+    let clock = Clock::start();
+    announcer.inject(mrt, n)?;
+    let inject = clock.elapsed();
+    announcer.enable()?;
+    let (est, all) = established_to_all(&mut receiver, n, || announcer.alive())?;
+    let rss_kib = peak_rss_kib(announcer.pid())?;
+    Ok((
+        Sample {
+            time: all.saturating_duration_since(est),
+            rss_kib,
+        },
+        inject,
+    ))
+}

@@ -1,0 +1,213 @@
+//! The printed table: one row per figure, one column per speaker, each
+//! cell the median of the runs with min-max when there were several.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::announce::Announce;
+use super::receive::{Column, Receive};
+use super::withdraw::WithdrawSample;
+use super::{Plan, Sample};
+use crate::bench::stats::Summary;
+
+/// Everything the three scenarios measured.
+#[derive(Debug, Clone)]
+pub struct Results {
+    pub announce: Announce,
+    /// The same, to a BIRD receiver.
+    pub announce_bird: Announce,
+    pub receive: Receive,
+    pub withdraw: Vec<WithdrawSample>,
+    pub elapsed: Duration,
+}
+
+/// A cell of milliseconds: `1234` or `1234 (1200-1300)`.
+fn ms_cell(samples: &[Duration], decimals: usize) -> String {
+    let Some(s) = Summary::of(samples) else {
+        return "-".into();
+    };
+    let f = |d: Duration| format!("{:.*}", decimals, d.as_secs_f64() * 1000.0);
+    if s.n == 1 {
+        f(s.median)
+    } else {
+        format!("{} ({}-{})", f(s.median), f(s.min), f(s.max))
+    }
+}
+
+/// A cell of MiB from KiB samples, same shape.
+fn mib_cell(kib: &[u64]) -> String {
+    // Summary works on durations: one KiB per microsecond keeps every
+    // value exact.
+    let as_d: Vec<Duration> = kib.iter().map(|&k| Duration::from_micros(k)).collect();
+    let Some(s) = Summary::of(&as_d) else {
+        return "-".into();
+    };
+    let f = |d: Duration| format!("{:.1}", d.as_micros() as f64 / 1024.0);
+    if s.n == 1 {
+        f(s.median)
+    } else {
+        format!("{} ({}-{})", f(s.median), f(s.min), f(s.max))
+    }
+}
+
+/// A column's cell: its successful runs, and how many failed.
+fn column_cell(c: &Column, cell: impl Fn(&[Sample]) -> String) -> String {
+    match (c.samples.is_empty(), c.failed.len()) {
+        (_, 0) => cell(&c.samples),
+        (true, k) => format!("failed ({k} of {k})"),
+        (false, k) => format!("{} ({k} failed)", cell(&c.samples)),
+    }
+}
+
+fn times(s: &[Sample]) -> Vec<Duration> {
+    s.iter().map(|s| s.time).collect()
+}
+
+fn rss(s: &[Sample]) -> Vec<u64> {
+    s.iter().map(|s| s.rss_kib).collect()
+}
+
+/// The rows of the table: scenario, then the mpwan, gobgpd and BIRD cells.
+pub fn rows(plan: Plan, r: &Results) -> Vec<[String; 4]> {
+    let a = &r.announce;
+    let v = &r.receive;
+    let k = |n: usize| format!("{}k", n / 1000);
+    let na = k(plan.announce);
+    let nr = k(plan.receive);
+    let dash = || "-".to_string();
+    let w = |f: fn(&WithdrawSample) -> Duration| r.withdraw.iter().map(f).collect::<Vec<_>>();
+    vec![
+        [
+            format!("announce {na} to gobgpd: Established -> gobgpd holds all (ms)"),
+            ms_cell(&times(&a.mpwan), 0),
+            ms_cell(&times(&a.gobgpd), 0),
+            dash(),
+        ],
+        [
+            format!("announce {na} to gobgpd: announcer peak RSS (MiB)"),
+            mib_cell(&rss(&a.mpwan)),
+            mib_cell(&rss(&a.gobgpd)),
+            dash(),
+        ],
+        [
+            format!("announce {na} to gobgpd: agent start -> all held (ms)"),
+            ms_cell(&a.mpwan_from_start, 0),
+            dash(),
+            dash(),
+        ],
+        [
+            format!("announce {na}: gobgp mrt inject -> RIB holds all (ms)"),
+            dash(),
+            ms_cell(&a.gobgpd_inject, 0),
+            dash(),
+        ],
+        [
+            format!("announce {na} to BIRD: Established -> BIRD holds all (ms)"),
+            ms_cell(&times(&r.announce_bird.mpwan), 0),
+            ms_cell(&times(&r.announce_bird.gobgpd), 0),
+            dash(),
+        ],
+        [
+            format!("announce {na} to BIRD: announcer peak RSS (MiB)"),
+            mib_cell(&rss(&r.announce_bird.mpwan)),
+            mib_cell(&rss(&r.announce_bird.gobgpd)),
+            dash(),
+        ],
+        [
+            format!("receive {nr}: first UPDATE -> receiver holds all (ms)"),
+            column_cell(&v.mpwan, |s| ms_cell(&times(s), 0)),
+            column_cell(&v.gobgpd, |s| ms_cell(&times(s), 0)),
+            column_cell(&v.bird, |s| ms_cell(&times(s), 0)),
+        ],
+        [
+            format!("receive {nr}: receiver peak RSS (MiB)"),
+            column_cell(&v.mpwan, |s| mib_cell(&rss(s))),
+            column_cell(&v.gobgpd, |s| mib_cell(&rss(s))),
+            column_cell(&v.bird, |s| mib_cell(&rss(s))),
+        ],
+        [
+            "withdraw: WAN2 down (log) -> agent decision (log) (ms)".into(),
+            ms_cell(&w(|s| s.down_to_decision), 2),
+            dash(),
+            dash(),
+        ],
+        [
+            "withdraw: WAN2 down (log) -> peer withdrawn (ms, goal <= 1000)".into(),
+            ms_cell(&w(|s| s.down_to_peer), 1),
+            dash(),
+            dash(),
+        ],
+        [
+            "withdraw: mpwan stop -> peer withdrawn (ms)".into(),
+            ms_cell(&w(|s| s.stop_to_peer), 1),
+            dash(),
+            dash(),
+        ],
+    ]
+}
+
+/// Prints the table and how each figure was taken.
+pub fn print(mpwan: &Path, plan: Plan, r: &Results) {
+    for (who, c) in [
+        ("mpwan", &r.receive.mpwan),
+        ("gobgpd", &r.receive.gobgpd),
+        ("BIRD", &r.receive.bird),
+    ] {
+        for f in &c.failed {
+            println!("receive: a {who} run failed: {f}");
+        }
+    }
+    println!(
+        "BGP benchmark: {} run(s), median (min-max); mpwan = {}",
+        plan.runs,
+        mpwan.display()
+    );
+    let header = ["scenario", "mpwan", "gobgpd", "BIRD"].map(str::to_string);
+    let rows = rows(plan, r);
+    let mut width = [0usize; 4];
+    for row in std::iter::once(&header).chain(&rows) {
+        for (w, c) in width.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    for row in std::iter::once(&header).chain(&rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(width)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("| {} |", cells.join(" | "));
+    }
+    println!(
+        "\nHow: in the lab's namespaces (gw 10.99.0.1 AS 65001 -- bgp0 -- peer 10.99.0.2 AS 65000).\n\
+         announce: mpwan = `mpwan agent` with {} [[bgp.announce]] (when = \"any\"); gobgpd loaded\n  \
+         from an MRT TABLE_DUMP_V2 file while admin-down, then enabled; receiver gobgpd, its\n  \
+         `gobgp -j neighbor` polled (one CLI call, ~15 ms, per poll: the resolution); then\n  \
+         the same to a BIRD receiver (`birdc show protocols [all]` polled).\n\
+         receive: sender gobgpd loaded from MRT; from its first UPDATE on the wire (tcpdump -tt\n  \
+         on gw's bgp0) to the receiver's count, polled (mpwan status --json\n  \
+         bgp.neighbors[0].received, gobgp neighbor received,\n  \
+         birdc show protocols all \"Routes: N imported\").\n\
+         peak RSS: VmHWM of the announcer / receiver process, read once it held everything.\n\
+         withdraw: `WAN state` wan2 -> down and `BGP announcement` lines of the agent's JSON log\n  \
+         (microseconds) against `gobgp -j monitor global rib` lines stamped when read (sub-ms).\n\
+         Total {:.0} s.",
+        plan.announce,
+        r.elapsed.as_secs_f64()
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_show_median_and_range() {
+        let d = Duration::from_millis;
+        assert_eq!(ms_cell(&[d(30), d(10), d(20)], 0), "20 (10-30)");
+        assert_eq!(ms_cell(&[d(7)], 1), "7.0");
+        assert_eq!(ms_cell(&[], 0), "-");
+        assert_eq!(mib_cell(&[1024, 2048, 3072]), "2.0 (1.0-3.0)");
+        assert_eq!(mib_cell(&[1536]), "1.5");
+    }
+}
