@@ -19,7 +19,12 @@ const LISTEN: &str = "127.0.0.1:9477";
 /// Sends `request` to the listener from inside `ns`; the whole answer,
 /// or None when nothing listens (yet).
 fn http(ns: &NetNs, request: &str) -> Option<String> {
-    let addr: SocketAddr = LISTEN.parse().unwrap();
+    http_at(ns, LISTEN, request)
+}
+
+/// [`http`] to the listener on `addr`.
+fn http_at(ns: &NetNs, addr: &str, request: &str) -> Option<String> {
+    let addr: SocketAddr = addr.parse().unwrap();
     let request = request.to_string();
     ns.enter(move || -> std::io::Result<String> {
         let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
@@ -188,8 +193,31 @@ fn only_the_metrics_path_is_served() {
     let post = http(&ns, "POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n").unwrap();
     assert!(post.starts_with("HTTP/1.1 405 "), "{post}");
 
-    // `mpwan restart` re-executes in place: the new image listens again.
+    // A new address is taken at the next restart, and the reload says so;
+    // until then the old listener serves.
+    const MOVED: &str = "127.0.0.1:9478";
+    let get = "GET /metrics HTTP/1.1\r\n\r\n";
+    conf.write(
+        "mpwan.toml",
+        &conf.main_toml(&format!("metrics_listen = \"{MOVED}\"\n")),
+    );
     let socket = conf.socket();
+    let out = mpwan(&["reload", "--socket", socket.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("agent.metrics_listen take effect at the next `mpwan restart`"),
+        "{said}"
+    );
+    assert!(
+        scrape(&ns).is_some(),
+        "the old listener went: {}",
+        agent.log()
+    );
+    assert!(http_at(&ns, MOVED, get).is_none(), "the new one came early");
+
+    // `mpwan restart` re-executes in place: the new image listens again,
+    // on the new address.
     let before = status_json(&socket).unwrap()["instance"].clone();
     let out = mpwan(&["restart", "--socket", socket.to_str().unwrap()]);
     assert!(
@@ -199,11 +227,13 @@ fn only_the_metrics_path_is_served() {
     );
     assert!(
         wait_for(DEADLINE, || {
-            status_json(&socket).is_some_and(|s| s["instance"] != before) && scrape(&ns).is_some()
+            status_json(&socket).is_some_and(|s| s["instance"] != before)
+                && http_at(&ns, MOVED, get).is_some_and(|a| a.starts_with("HTTP/1.1 200 "))
         }),
-        "no metrics after a restart: {}",
+        "no metrics on {MOVED} after a restart: {}",
         agent.log()
     );
+    assert!(scrape(&ns).is_none(), "the old address still serves");
 }
 
 #[test]

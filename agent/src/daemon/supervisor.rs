@@ -424,14 +424,43 @@ impl Supervisor {
                 v.join(",")
             }
         };
-        format!(
+        let mut message = format!(
             "configuration reloaded: added {}, changed {}, removed {}, unchanged {}",
             list(&added),
             list(&changed),
             list(&removed),
             list(&kept)
-        )
+        );
+        let pending = restart_only_changes(&old, &self.config);
+        if !pending.is_empty() {
+            // The socket, the state directory and the metrics listener are
+            // bound once at start; `mpwan restart` rebinds them without
+            // touching routes or BGP sessions.
+            tracing::warn!(
+                keys = %pending.join(","),
+                "these settings take effect at the next `mpwan restart`"
+            );
+            message.push_str(&format!(
+                "; {} take effect at the next `mpwan restart`",
+                pending.join(", ")
+            ));
+        }
+        message
     }
+}
+
+/// The `[agent]` keys a reload cannot apply in place that differ between
+/// `old` and `new`.
+fn restart_only_changes(old: &Config, new: &Config) -> Vec<&'static str> {
+    let (a, b) = (&old.agent, &new.agent);
+    [
+        ("agent.control_socket", a.control_socket != b.control_socket),
+        ("agent.state_dir", a.state_dir != b.state_dir),
+        ("agent.metrics_listen", a.metrics_listen != b.metrics_listen),
+    ]
+    .into_iter()
+    .filter_map(|(key, differs)| differs.then_some(key))
+    .collect()
 }
 
 /// Resolves when the MPTCP part's status changed; never without the part.
