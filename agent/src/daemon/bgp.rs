@@ -352,15 +352,25 @@ impl Speaker {
         let old_policy = std::mem::replace(&mut self.policy, policy);
         self.conditions = conditions(&new);
         self.set_conditions();
-        for s in self.policy.status() {
-            if old_policy.state(&s.prefix) != Some(s.state) {
+        let moved: Vec<_> = (self.policy.status().into_iter())
+            .filter(|s| old_policy.state(&s.prefix) != Some(s.state))
+            .collect();
+        let removed: Vec<_> = (old_policy.status().into_iter())
+            .filter(|s| self.policy.state(&s.prefix).is_none())
+            .collect();
+        if moved.len().saturating_add(removed.len()) <= LOG_EACH_UP_TO {
+            for s in &moved {
                 tracing::info!(prefix = %s.prefix, to = ?s.state, "BGP announcement (reload)");
             }
-        }
-        for s in old_policy.status() {
-            if self.policy.state(&s.prefix).is_none() {
+            for s in &removed {
                 tracing::info!(prefix = %s.prefix, "BGP announcement removed (reload)");
             }
+        } else {
+            tracing::info!(
+                changed = moved.len(),
+                removed = removed.len(),
+                "BGP announcements changed (reload)"
+            );
         }
 
         let rebind = self.bgp.listen_port != new.listen_port;
@@ -407,12 +417,26 @@ impl Speaker {
     fn set_conditions(&mut self) -> bool {
         let mut moved = false;
         for (id, when) in &self.conditions {
-            for c in self
+            let changes = self
                 .policy
-                .set_condition(id.clone(), holds(when, &self.wans))
-            {
-                tracing::info!(prefix = %c.prefix, from = ?c.from, to = ?c.to, "BGP announcement");
-                moved = true;
+                .set_condition(id.clone(), holds(when, &self.wans));
+            moved |= !changes.is_empty();
+            if changes.len() <= LOG_EACH_UP_TO {
+                for c in &changes {
+                    tracing::info!(prefix = %c.prefix, from = ?c.from, to = ?c.to, "BGP announcement");
+                }
+            } else if let (Some(first), Some(last)) = (changes.first(), changes.last()) {
+                // One line for a mass move (a default route's condition
+                // with 100 000 prefixes behind it): a line each would cost
+                // more than deciding and sending them.
+                tracing::info!(
+                    condition = %id,
+                    prefixes = changes.len(),
+                    first = %first.prefix,
+                    last = %last.prefix,
+                    to = ?first.to,
+                    "BGP announcements moved"
+                );
             }
         }
         moved
@@ -516,6 +540,10 @@ fn announced(policy: &Policy) -> Vec<AnnouncementStatus> {
         })
         .collect()
 }
+
+/// Up to this many prefixes moving at once are logged a line each; more
+/// get one summary line.
+const LOG_EACH_UP_TO: usize = 32;
 
 /// How soon after a peer's event the status is refreshed; events in
 /// between are folded into one refresh (a table transfer is thousands).
