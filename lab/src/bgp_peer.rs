@@ -512,6 +512,31 @@ fn parse_path(prefix: &str, path: &Value) -> Result<PeerRoute> {
     Ok(route)
 }
 
+/// What the interop tests ask of a BGP daemon in the lab's peer namespace,
+/// whichever daemon it is ([`bird::BirdPeer`], [`frr::FrrPeer`]), so one
+/// scenario runs against each.
+pub trait LabPeer {
+    /// How messages name it ("BIRD", "bgpd").
+    fn name(&self) -> &'static str;
+    /// The session state with the agent, lowercase ("established", …).
+    fn session_state(&self) -> Result<String>;
+    /// GR, LLGR and the N bit as the daemon reports them.
+    fn gr(&self) -> Result<GrNegotiated>;
+    /// The daemon's table of `family`.
+    fn table(&self, family: Family) -> Result<Vec<PeerRoute>>;
+    /// Polls [`LabPeer::table`] on a thread; see [`RibWatch`].
+    fn watch_table(&self, family: Family, interval: Duration) -> Result<RibWatch>;
+    /// Originates `prefix` towards the agent.
+    fn originate(&mut self, prefix: &str) -> Result<()>;
+    /// The NOTIFICATIONs it logged as received from the agent, a line each.
+    fn notifications_received(&self) -> Vec<String>;
+    /// Its own account of the session and whether it still runs, for
+    /// failure messages.
+    fn diagnose(&mut self) -> String;
+    /// Its log so far.
+    fn daemon_log(&self) -> String;
+}
+
 /// Whether Graceful Restart and Long-Lived GR were negotiated, as a peer
 /// daemon reports it (both sides sent the capability).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

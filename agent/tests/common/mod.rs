@@ -11,6 +11,8 @@ use std::time::Duration;
 use mpwan_lab::{AgentConfigOptions, AgentPaths, Lab, NetNs, Role};
 use serde_json::Value;
 
+pub mod interop;
+
 pub const MPWAN: &str = env!("CARGO_BIN_EXE_mpwan");
 
 /// Generous: these wait for another process on a loaded 2-core machine.

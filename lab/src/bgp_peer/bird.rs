@@ -33,7 +33,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 
-use super::{Family, GrNegotiated, PeerRoute, RibWatch};
+use super::{Family, GrNegotiated, LabPeer, PeerRoute, RibWatch};
 use crate::addr;
 use crate::child::LabChild;
 use crate::lab::Lab;
@@ -516,6 +516,49 @@ fn parse_attr(route: &mut PeerRoute, attr: &str) -> Result<()> {
         _ => {}
     }
     Ok(())
+}
+
+impl LabPeer for BirdPeer {
+    fn name(&self) -> &'static str {
+        "BIRD"
+    }
+
+    fn session_state(&self) -> Result<String> {
+        self.state()
+    }
+
+    fn gr(&self) -> Result<GrNegotiated> {
+        self.gr_negotiated()
+    }
+
+    fn table(&self, family: Family) -> Result<Vec<PeerRoute>> {
+        self.routes(family)
+    }
+
+    fn watch_table(&self, family: Family, interval: Duration) -> Result<RibWatch> {
+        self.watch(family, interval)
+    }
+
+    fn originate(&mut self, prefix: &str) -> Result<()> {
+        self.announce(prefix)
+    }
+
+    /// BIRD logs "agent: Received: <reason>" for each one.
+    fn notifications_received(&self) -> Vec<String> {
+        (self.log().lines())
+            .filter(|l| l.contains("Received:"))
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn diagnose(&mut self) -> String {
+        let info = self.protocol_info().unwrap_or_else(|e| format!("{e:#}"));
+        format!("{info}\n{}", self.describe())
+    }
+
+    fn daemon_log(&self) -> String {
+        self.log()
+    }
 }
 
 #[cfg(test)]

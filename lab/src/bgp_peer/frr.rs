@@ -33,7 +33,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::Value;
 
-use super::{Family, GrNegotiated, PeerRoute, RibWatch};
+use super::{Family, GrNegotiated, LabPeer, PeerRoute, RibWatch};
 use crate::addr;
 use crate::child::LabChild;
 use crate::lab::Lab;
@@ -436,6 +436,50 @@ fn community(c: &str) -> String {
         other => other,
     }
     .to_string()
+}
+
+impl LabPeer for FrrPeer {
+    fn name(&self) -> &'static str {
+        "bgpd"
+    }
+
+    fn session_state(&self) -> Result<String> {
+        self.state()
+    }
+
+    fn gr(&self) -> Result<GrNegotiated> {
+        self.gr_negotiated()
+    }
+
+    fn table(&self, family: Family) -> Result<Vec<PeerRoute>> {
+        self.routes(family)
+    }
+
+    fn watch_table(&self, family: Family, interval: Duration) -> Result<RibWatch> {
+        self.watch(family, interval)
+    }
+
+    fn originate(&mut self, prefix: &str) -> Result<()> {
+        self.announce(prefix)
+    }
+
+    /// bgpd logs "%NOTIFICATION(Hard Reset): received from neighbor
+    /// 10.99.0.1 6/2 …" for each one.
+    fn notifications_received(&self) -> Vec<String> {
+        (self.log().lines())
+            .filter(|l| l.contains("received from neighbor"))
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn diagnose(&mut self) -> String {
+        let n = (self.cli.neighbor()).map_or_else(|e| format!("{e:#}"), |n| format!("{n:#}"));
+        format!("{n}\n{}", self.describe())
+    }
+
+    fn daemon_log(&self) -> String {
+        self.log()
+    }
 }
 
 #[cfg(test)]
