@@ -59,11 +59,16 @@ pub fn request(socket: &Path, req: &Request) -> Result<Response, ClientError> {
         detail: e.to_string(),
     })?;
     line.push('\n');
-    (&stream).write_all(line.as_bytes()).map_err(io)?;
+    // The agent refuses another user's connection with an answer and
+    // closes it without reading: the write then fails (EPIPE) while the
+    // answer waits to be read, and it is what the user must see.
+    let written = (&stream).write_all(line.as_bytes());
     let mut answer = String::new();
-    BufReader::new(std::io::Read::take(stream, MAX_LINE as u64))
-        .read_line(&mut answer)
-        .map_err(io)?;
+    let read = BufReader::new(std::io::Read::take(stream, MAX_LINE as u64)).read_line(&mut answer);
+    if answer.is_empty() {
+        written.map_err(io)?;
+    }
+    read.map_err(io)?;
     if answer.is_empty() {
         return Err(ClientError::BadAnswer {
             path,

@@ -28,7 +28,7 @@ use mpwan_bgp::driver::{
     Listener, ListenerPeer, PeerCommand, PeerEvent, TransportConfig, run_peer,
 };
 use mpwan_bgp::session::{GrConfig, SessionConfig, StopKind};
-use mpwan_bgp::wire::{Community, Prefix};
+use mpwan_bgp::wire::{Community, Family, Prefix};
 use mpwan_tracker::HealthState;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
@@ -224,7 +224,34 @@ struct Peer {
     config: NeighborConfig,
     commands: mpsc::Sender<PeerCommand>,
     rib: Option<RibOut>,
+    /// Families whose ROUTE-REFRESH is not answered yet for want of room
+    /// in `commands`. Never waited for: a peer task busy with a burst of
+    /// requests is itself waiting for the speaker to take its events, and
+    /// requests of one family repeated before the answer need one answer.
+    refresh_pending: Vec<Family>,
     task: JoinHandle<()>,
+}
+
+impl Peer {
+    /// Answers the pending ROUTE-REFRESH requests while `commands` has
+    /// room, without waiting.
+    fn answer_refreshes(&mut self, policy: &Policy) {
+        while let Some(&family) = self.refresh_pending.first() {
+            let Some(rib) = &mut self.rib else {
+                self.refresh_pending.clear();
+                return;
+            };
+            let Ok(permit) = self.commands.try_reserve() else {
+                return;
+            };
+            self.refresh_pending.remove(0);
+            let mut buf = Vec::new();
+            rib.refresh(family, policy, &mut buf);
+            if !buf.is_empty() {
+                permit.send(PeerCommand::SendRaw(buf));
+            }
+        }
+    }
 }
 
 /// The speaker task's state: the policy, the WAN states it follows, the
@@ -292,6 +319,7 @@ impl Speaker {
                 config: n.clone(),
                 commands: tx,
                 rib: None,
+                refresh_pending: Vec::new(),
                 task,
             },
         );
@@ -491,13 +519,10 @@ impl Speaker {
             }
             PeerEvent::RibChanged => {}
             PeerEvent::RouteRefresh(family) => {
-                if let Some(rib) = &mut p.rib {
-                    let mut buf = Vec::new();
-                    rib.refresh(family, &self.policy, &mut buf);
-                    if !buf.is_empty() {
-                        let _ = p.commands.send(PeerCommand::SendRaw(buf)).await;
-                    }
+                if p.rib.is_some() && !p.refresh_pending.contains(&family) {
+                    p.refresh_pending.push(family);
                 }
+                p.answer_refreshes(&self.policy);
             }
         }
         false
@@ -633,6 +658,9 @@ async fn speaker(
             }
             () = &mut publish_timer, if publish_due => publish_now = true,
             _ = refresh.tick() => publish_now = true,
+        }
+        for p in sp.peers.values_mut() {
+            p.answer_refreshes(&sp.policy);
         }
         if !settled && sp.wans.values().all(|s| *s != HealthState::Init) {
             settled = true;

@@ -62,6 +62,8 @@ pub enum PeerEvent {
         routes_retained: bool,
     },
     /// The peer's routes changed (ask for `Status` to see the counts).
+    /// Dropped when the queue is full: the agent must not rely on getting
+    /// one per change.
     RibChanged,
     /// The peer asked for our routes of this family again.
     RouteRefresh(Family),
@@ -93,14 +95,21 @@ struct PeerDriver {
     events_out: mpsc::Sender<PeerEvent>,
     /// Messages and GR events, added to each status snapshot.
     counts: MessageCounts,
+    /// ROUTE-REFRESH requests not yet handed to the agent for want of
+    /// room in `events_out`, one per family: a burst of requests must not
+    /// stop this task (its `Status` answers included), and repeated
+    /// requests of one family need one answer.
+    refresh_wanted: Vec<Family>,
 }
 
 /// Runs one peer until `commands` closes: starts the session, connects,
 /// accepts what the listener hands over, and reports to `events_out`.
 /// When `commands` closes the session is stopped with a Hard Reset unless
 /// it was stopped already (send `Stop(Graceful)` first for a restart).
-/// Events are sent with backpressure: the agent must keep receiving
-/// `events_out`, or the peer task (its keepalives included) waits.
+/// Events are sent with backpressure (except `RibChanged`, dropped when
+/// the queue is full, and `RouteRefresh`, held back and merged per family
+/// while it is): the agent must keep receiving `events_out`, or the peer
+/// task (its keepalives included) waits.
 /// Fails at once on an invalid `cfg` or `transport`; socket errors later
 /// on are reported to the session as failed or closed connections.
 pub async fn run_peer(
@@ -125,6 +134,7 @@ pub async fn run_peer(
         attempt: 0,
         events_out,
         counts: MessageCounts::default(),
+        refresh_wanted: Vec::new(),
     };
     driver.run(commands, io_rx, connect_rx).await;
     Ok(())
@@ -144,7 +154,12 @@ impl PeerDriver {
             // Reap finished I/O tasks so the set does not grow.
             while self.tasks.try_join_next().is_some() {}
             let deadline = self.session.next_deadline().map(Instant::from_std);
+            let events_out = self.events_out.clone();
             tokio::select! {
+                Ok(permit) = events_out.reserve(), if !self.refresh_wanted.is_empty() => {
+                    let family = self.refresh_wanted.remove(0);
+                    permit.send(PeerEvent::RouteRefresh(family));
+                }
                 () = sleep_until_opt(deadline) => self.feed(Event::Tick).await,
                 cmd = commands.recv() => match cmd {
                     Some(cmd) => self.command(cmd).await,
@@ -340,8 +355,29 @@ impl PeerDriver {
                 })
                 .await;
             }
-            Action::RibChanged => self.emit(PeerEvent::RibChanged).await,
-            Action::RouteRefresh(f) => self.emit(PeerEvent::RouteRefresh(f)).await,
+            // A hint, not news: the agent reads the counts with `Status`.
+            // Waiting for room here deadlocked with an agent waiting for
+            // this task's `Status` answer while a peer flooded UPDATEs (one
+            // hint each); when the queue is full, the agent has events to
+            // look at already.
+            Action::RibChanged => {
+                let _ = self.events_out.try_send(PeerEvent::RibChanged);
+            }
+            Action::RouteRefresh(f) => {
+                if !self.refresh_wanted.contains(&f) {
+                    self.refresh_wanted.push(f);
+                }
+                while let Some(&family) = self.refresh_wanted.first() {
+                    if self
+                        .events_out
+                        .try_send(PeerEvent::RouteRefresh(family))
+                        .is_err()
+                    {
+                        break; // full: the run loop hands it over later
+                    }
+                    self.refresh_wanted.remove(0);
+                }
+            }
         }
     }
 
