@@ -1,7 +1,8 @@
 //! Framing in the driver against a scripted peer (a plain TCP server in
 //! the peer's namespace): an OPEN delivered one byte at a time is
-//! reassembled, and a header with a broken marker gets the RFC 4271 6.1
-//! NOTIFICATION out before the connection closes.
+//! reassembled, a header with a broken marker gets the RFC 4271 6.1
+//! NOTIFICATION out before the connection closes, and a peer that stops
+//! reading is dropped when the send hold timer (RFC 9687) expires.
 
 mod driver_support;
 
@@ -11,7 +12,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use driver_support::*;
-use mpwan_bgp::driver::{PeerEvent, TransportConfig};
+use mpwan_bgp::driver::{PeerCommand, PeerEvent, TransportConfig};
 use mpwan_bgp::session::DownReason;
 use mpwan_bgp::wire::{ErrorCode, HeaderSubcode, Message, Negotiated};
 
@@ -114,5 +115,58 @@ fn a_trickled_open_is_framed_and_a_bad_marker_gets_its_notification() -> Result<
         at += len;
     }
     assert_eq!(got, vec![Message::Keepalive, Message::Notification(sent)]);
+    peer.finish()
+}
+
+#[test]
+fn a_peer_that_stops_reading_is_dropped_when_the_send_hold_timer_expires() -> Result<()> {
+    if mpwan_lab::skip_without_netns("a_peer_that_stops_reading_is_dropped") {
+        return Ok(());
+    }
+    let pair = Pair::new()?;
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let server = pair
+        .theirs
+        .spawn_thread("silent-peer", move || -> Result<()> {
+            let l = TcpListener::bind(SocketAddr::new(IpAddr::V4(THEIRS_V4), GOBGP_PORT))?;
+            let _ = ready_tx.send(());
+            let (mut s, _) = l.accept()?;
+            s.set_read_timeout(Some(Duration::from_secs(10)))?;
+            read_frame(&mut s)?;
+            s.write_all(&open_frame())?;
+            s.write_all(&keepalive_frame())?;
+            read_frame(&mut s)?;
+            // Established; from now on nothing is read. The socket stays
+            // open until the test is done.
+            let _ = done_rx.recv_timeout(Duration::from_secs(60));
+            Ok(())
+        })?;
+    ready_rx.recv().context("silent peer did not start")?;
+
+    let transport = TransportConfig {
+        port: GOBGP_PORT,
+        send_hold_time: Some(Duration::from_secs(1)),
+        ..TransportConfig::default()
+    };
+    let mut peer = pair.start_peer(our_config(IpAddr::V4(THEIRS_V4)), transport)?;
+    peer.wait_event("Established", |e| match e {
+        PeerEvent::Established(_) => Some(()),
+        _ => None,
+    })?;
+    // More than both sockets' buffers hold: the writer blocks for good.
+    let keepalives: Vec<u8> = keepalive_frame().repeat(64 * 1024);
+    for _ in 0..32 {
+        peer.send(PeerCommand::SendRaw(keepalives.clone()))?;
+    }
+    let reason = peer.wait_event("Down", |e| match e {
+        PeerEvent::Down { reason, .. } => Some(reason.clone()),
+        _ => None,
+    })?;
+    assert_eq!(reason, DownReason::TcpClosed, "{reason:?}");
+    let _ = done_tx.send(());
+    server
+        .join()
+        .map_err(|_| anyhow::anyhow!("silent peer panicked"))???;
     peer.finish()
 }

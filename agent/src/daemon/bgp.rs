@@ -291,6 +291,7 @@ impl Speaker {
             port: n.port,
             md5_password: n.password.clone(),
             ttl_security: n.ttl_security,
+            send_hold_time: None,
         };
         let id = self.next_peer;
         self.next_peer = self.next_peer.wrapping_add(1);

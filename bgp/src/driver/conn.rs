@@ -49,16 +49,25 @@ pub(crate) struct ConnIo {
 
 impl ConnIo {
     /// Starts the reader and writer of `stream` in `tasks`.
+    /// A write that makes no progress for `send_hold` closes the
+    /// connection (RFC 9687).
     pub fn start(
         id: ConnId,
         stream: TcpStream,
         events: mpsc::Sender<IoEvent>,
         tasks: &mut JoinSet<()>,
+        send_hold: Duration,
     ) -> ConnIo {
+        let peer = stream.peer_addr().ok();
         let (rd, wr) = stream.into_split();
         let (tx, rx) = mpsc::unbounded_channel();
         let reader = tasks.spawn(read_loop(id, rd, events.clone()));
-        tasks.spawn(write_loop(id, wr, rx, events));
+        let writer = Writer {
+            id,
+            peer,
+            send_hold,
+        };
+        tasks.spawn(writer.run(wr, rx, events));
         ConnIo {
             writer: tx,
             reader,
@@ -98,25 +107,57 @@ async fn read_loop(id: ConnId, mut rd: OwnedReadHalf, events: mpsc::Sender<IoEve
     let _ = events.send(IoEvent::Closed(id)).await;
 }
 
-async fn write_loop(
+/// The writer task's fixed part.
+struct Writer {
     id: ConnId,
-    mut wr: OwnedWriteHalf,
-    mut rx: mpsc::UnboundedReceiver<WriteCmd>,
-    events: mpsc::Sender<IoEvent>,
-) {
-    while let Some(cmd) = rx.recv().await {
-        match cmd {
-            WriteCmd::Bytes(b) => {
-                if wr.write_all(&b).await.is_err() {
-                    let _ = events.send(IoEvent::Closed(id)).await;
+    /// For the log line of an expired send hold timer.
+    peer: Option<std::net::SocketAddr>,
+    send_hold: Duration,
+}
+
+impl Writer {
+    async fn run(
+        self,
+        mut wr: OwnedWriteHalf,
+        mut rx: mpsc::UnboundedReceiver<WriteCmd>,
+        events: mpsc::Sender<IoEvent>,
+    ) {
+        while let Some(cmd) = rx.recv().await {
+            match cmd {
+                WriteCmd::Bytes(b) => {
+                    if !self.write(&mut wr, &b).await {
+                        let _ = events.send(IoEvent::Closed(self.id)).await;
+                        return;
+                    }
+                }
+                WriteCmd::Close => {
+                    let _ = tokio::time::timeout(CLOSE_GRACE, wr.shutdown()).await;
                     return;
                 }
             }
-            WriteCmd::Close => {
-                let _ = tokio::time::timeout(CLOSE_GRACE, wr.shutdown()).await;
-                return;
+        }
+        // The peer task dropped the queue without Close: it is ending.
+    }
+
+    /// Writes all of `bytes`; false when the connection failed or made no
+    /// progress for the send hold time (the peer stopped reading).
+    async fn write(&self, wr: &mut OwnedWriteHalf, bytes: &[u8]) -> bool {
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            match tokio::time::timeout(self.send_hold, wr.write(rest)).await {
+                Ok(Ok(n)) if n > 0 => rest = rest.get(n..).unwrap_or_default(),
+                Ok(_) => return false,
+                Err(_) => {
+                    tracing::warn!(
+                        peer = ?self.peer,
+                        send_hold = ?self.send_hold,
+                        "send hold timer expired: the peer read nothing for that long; \
+                         closing the connection (RFC 9687)"
+                    );
+                    return false;
+                }
             }
         }
+        true
     }
-    // The peer task dropped the queue without Close: it is ending.
 }

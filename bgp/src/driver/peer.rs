@@ -256,7 +256,8 @@ impl PeerDriver {
     fn new_conn(&mut self, stream: TcpStream) -> ConnId {
         self.next_conn = self.next_conn.wrapping_add(1);
         let id = ConnId(self.next_conn);
-        let io = ConnIo::start(id, stream, self.io_tx.clone(), &mut self.tasks);
+        let send_hold = (self.transport).send_hold(self.session.config().hold_time);
+        let io = ConnIo::start(id, stream, self.io_tx.clone(), &mut self.tasks, send_hold);
         self.conns.insert(id, io);
         id
     }

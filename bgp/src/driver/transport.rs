@@ -3,6 +3,7 @@
 //! inbound ones as soon as they are handed over.
 
 use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
 use tokio::net::{TcpSocket, TcpStream};
 
@@ -23,9 +24,26 @@ pub struct TransportConfig {
     /// directly connected). We send with TTL 255 and drop what arrives
     /// below 256 - hops.
     pub ttl_security: Option<u8>,
+    /// RFC 9687's send hold time: a connection on which nothing could be
+    /// written for this long is closed, so a peer that stops reading
+    /// cannot make us queue updates without end (the hold timer does not
+    /// catch it while the peer keeps sending KEEPALIVEs, nor with a hold
+    /// time of 0). None: the RFC's value, the larger of 8 minutes and
+    /// twice the hold time.
+    pub send_hold_time: Option<Duration>,
 }
 
+/// RFC 9687 6: at least 8 minutes.
+const SEND_HOLD_MIN: Duration = Duration::from_secs(8 * 60);
+
 impl TransportConfig {
+    /// The send hold time for a session whose configured hold time is
+    /// `hold_time` (the negotiated one is never longer).
+    pub fn send_hold(&self, hold_time: Duration) -> Duration {
+        self.send_hold_time
+            .unwrap_or_else(|| SEND_HOLD_MIN.max(hold_time.saturating_mul(2)))
+    }
+
     /// Checks the password length and the hop count once, up front.
     pub fn validate(&self) -> Result<(), DriverError> {
         if let Some(p) = &self.md5_password
