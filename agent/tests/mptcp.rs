@@ -121,18 +121,33 @@ fn endpoints_follow_wan_health_and_the_same_connection_rebuilds_its_subflow() {
     stream.wait_verified(1024 * 1024, STREAM).unwrap();
 
     // `mpwan restart`: the new image adopts the endpoints; not one subflow
-    // is torn down and rebuilt (the same local ports stay).
+    // is torn down and rebuilt (the same local ports stay), and it counts
+    // the subflows it finds as the old image did.
     let before: Vec<String> = stream
         .subflows(&run.lab, &token)
         .unwrap()
         .into_iter()
         .map(|s| s.local)
         .collect();
+    let from = |ip: &str| before.iter().filter(|l| l.starts_with(ip)).count() as u64;
+    let kernel_counts = (from(&wan1_ip), from(&wan2_ip));
+    let counts = |s: &Value| {
+        (
+            endpoint(s, "wan1")["subflows"].as_u64().unwrap_or(u64::MAX),
+            endpoint(s, "wan2")["subflows"].as_u64().unwrap_or(u64::MAX),
+        )
+    };
+    run.wait("the kernel's subflows counted before the restart", |s| {
+        counts(s) == kernel_counts
+    });
     run.cli_ok("restart");
     run.wait("both WANs up after the restart", |s| {
         state(s, "wan1") == "up"
             && state(s, "wan2") == "up"
             && endpoint(s, "wan2")["present"] == true
+    });
+    run.wait("the same subflows counted after the restart", |s| {
+        counts(s) == kernel_counts
     });
     stream.wait_verified(512 * 1024, STREAM).unwrap();
     let after: Vec<String> = stream

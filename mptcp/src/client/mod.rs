@@ -15,6 +15,7 @@
 
 mod add;
 mod del;
+pub mod diag;
 mod dump;
 mod events;
 mod flags;

@@ -13,16 +13,25 @@
 //! gave them (the kernel answers each in well under a millisecond), so
 //! their answers come back in order too.
 //!
+//! Subflows of connections older than the driver sent no event it saw: the
+//! first GET_ADDR dump after each event subscription is followed by a
+//! `sock_diag` dump of the kernel's live subflows ([`Event::Subflows`]).
+//! Taken after subscribing, it misses nothing: a subflow that closes
+//! meanwhile is gone from the dump or its close event follows. A failed or
+//! slow dump (bounded by [`SEED_TIMEOUT`] and [`SEED_LIMIT`]) only logs a
+//! warning: counts then start from the events alone.
+//!
 //! If MPTCP is missing from the kernel or `net.mptcp.enabled` is 0, the
 //! driver logs one error and answers every action with a failure instead
 //! of sending it: status shows the reason, the caller keeps tracking, and
 //! the reconciler's retries (at most `retry_max` apart) look again.
 
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
 
+use crate::client::diag::dump_subflows;
 use crate::client::{PmClient, PmEvents, require_enabled};
 use crate::error::Error;
 
@@ -33,6 +42,11 @@ use super::params::ReconcileParams;
 use super::reconciler::Reconciler;
 use super::slot::{SlotInput, SlotSpec};
 use super::status::SlotStatus;
+
+/// The `sock_diag` dump of live subflows gives up after this long.
+const SEED_TIMEOUT: Duration = Duration::from_secs(2);
+/// At most this many live subflows are read from `sock_diag`.
+const SEED_LIMIT: usize = 8192;
 
 /// Keeps the endpoints of `slots` as `inputs` say, publishing every change
 /// of their status on `status`, until `inputs` is closed. Endpoints stay in
@@ -57,7 +71,12 @@ pub async fn run(
     loop {
         while let Some(event) = queue.pop_front() {
             for action in core.handle(event, now()) {
-                queue.push_back(kernel.execute(action).await);
+                let answer = kernel.execute(action).await;
+                let dumped = matches!(answer, Event::Dumped { .. });
+                queue.push_back(answer);
+                if dumped && let Some(seed) = kernel.seed().await {
+                    queue.push_back(seed);
+                }
             }
         }
         let snapshot = core.snapshot();
@@ -87,6 +106,9 @@ struct Kernel {
     unavailable: Option<String>,
     /// Why there is no event subscription; logged once.
     events_error: Option<String>,
+    /// A new subscription is up: read the live subflows after the next
+    /// successful GET_ADDR dump.
+    seed_due: bool,
 }
 
 impl Kernel {
@@ -174,6 +196,7 @@ impl Kernel {
             Ok(events) => {
                 self.events = Some(events);
                 self.events_error = None;
+                self.seed_due = true;
             }
             Err(e) => {
                 let text = e.to_string();
@@ -183,6 +206,36 @@ impl Kernel {
                     );
                     self.events_error = Some(text);
                 }
+            }
+        }
+    }
+
+    /// The kernel's live subflows, once per subscription, right after a
+    /// successful GET_ADDR dump (so the reconciler knows the endpoints it
+    /// adopted); `None` when not due or the dump failed.
+    async fn seed(&mut self) -> Option<Event> {
+        if !std::mem::take(&mut self.seed_due) {
+            return None;
+        }
+        match dump_subflows(SEED_LIMIT, SEED_TIMEOUT).await {
+            Ok(dump) => {
+                if dump.truncated {
+                    tracing::warn!(
+                        found = dump.subflows.len(),
+                        "too many sockets to list every live MPTCP subflow; some are not counted \
+                         until their next event"
+                    );
+                }
+                tracing::debug!(subflows = dump.subflows.len(), "live MPTCP subflows read");
+                Some(Event::Subflows {
+                    subflows: dump.subflows,
+                })
+            }
+            Err(e) => {
+                tracing::warn!(
+                    "{e}; subflows of connections older than this process are not counted"
+                );
+                None
             }
         }
     }

@@ -4,6 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::client::diag::SubflowInfo;
 use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::event::PmEvent;
@@ -46,6 +47,13 @@ pub enum Event {
     Pm(PmEvent),
     /// The kernel dropped path-manager events (socket buffer full).
     EventsLost,
+    /// The kernel's live subflows (a `sock_diag` dump taken after the
+    /// event subscription and a GET_ADDR dump): counts the subflows of
+    /// connections older than the reconciler, whose events it never saw.
+    Subflows {
+        /// Every established MPTCP subflow found.
+        subflows: Vec<SubflowInfo>,
+    },
     /// Time passed; due timers fire.
     Tick,
 }

@@ -138,6 +138,7 @@ impl Reconciler {
             Event::Dumped { op, endpoints } => self.dumped(op, endpoints, now),
             Event::Done { op, result } => self.done(op, result, now),
             Event::Pm(event) => self.pm_event(event, now),
+            Event::Subflows { subflows } => self.seed_subflows(subflows),
             Event::EventsLost => {
                 self.events_lost = self.events_lost.saturating_add(1);
                 self.dump.due = true;

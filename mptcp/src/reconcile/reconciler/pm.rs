@@ -2,11 +2,14 @@
 //!
 //! A subflow belongs to the slot whose current address is its local
 //! address (so the initial subflow, local id 0, counts too), else to the
-//! slot whose id is its local id.
+//! slot whose id is its local id. Until the caller gives a slot its
+//! address (a restarted daemon's tracker still deciding), the address of
+//! the kernel endpoint under the slot's id stands in for it.
 
 use std::net::IpAddr;
 use std::time::Instant;
 
+use crate::client::diag::SubflowInfo;
 use crate::event::{PmEvent, Subflow};
 
 use super::Reconciler;
@@ -69,19 +72,45 @@ impl Reconciler {
         slot.rejoin_at = now.checked_add(delay);
     }
 
+    /// Counts the kernel's live subflows (see [`Event::Subflows`]): the
+    /// reconciler starts after connections that are already open. A
+    /// subflow already counted (its event came first) counts once; one
+    /// that closes later is taken away by its `sub_closed` or `closed`
+    /// event, which names the same token.
+    ///
+    /// [`Event::Subflows`]: crate::reconcile::Event::Subflows
+    pub(super) fn seed_subflows(&mut self, subflows: Vec<SubflowInfo>) {
+        for s in subflows {
+            if let Some(i) = self.slot_of_local(s.local.ip(), s.local_id) {
+                self.subflows.insert(s.token, s.local, s.remote, i);
+            }
+        }
+    }
+
     fn slot_by_addr(&self, addr: IpAddr) -> Option<usize> {
         let addr = addr.to_canonical();
-        self.slots.iter().position(|s| s.addr == Some(addr))
+        self.slots.iter().position(|s| match s.addr {
+            Some(a) => a == addr,
+            None => self
+                .kernel
+                .as_ref()
+                .and_then(|k| k.get(&s.spec.id))
+                .is_some_and(|e| e.addr.to_canonical() == addr),
+        })
     }
 
     fn slot_of(&self, s: &Subflow) -> Option<usize> {
-        let addr = s.local.ip().to_canonical();
+        self.slot_of_local(s.local.ip(), s.local_id)
+    }
+
+    fn slot_of_local(&self, local: IpAddr, local_id: u8) -> Option<usize> {
+        let addr = local.to_canonical();
         self.slot_by_addr(addr).or_else(|| {
-            (s.local_id != 0)
+            (local_id != 0)
                 .then(|| {
                     self.slots
                         .iter()
-                        .position(|sl| sl.spec.id == s.local_id && sl.spec.family.matches(addr))
+                        .position(|sl| sl.spec.id == local_id && sl.spec.family.matches(addr))
                 })
                 .flatten()
         })

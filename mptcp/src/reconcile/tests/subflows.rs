@@ -132,3 +132,58 @@ fn lost_events_are_counted_and_trigger_a_dump() {
     assert_eq!(dumps(&actions), 1);
     assert_eq!(h.r.stats().events_lost, 1);
 }
+
+fn seeded(token: u32, local: SocketAddr, local_id: u8) -> crate::client::diag::SubflowInfo {
+    crate::client::diag::SubflowInfo {
+        token,
+        remote_token: token.wrapping_add(1),
+        local_id,
+        remote_id: 0,
+        local,
+        remote: SocketAddr::from(([192, 0, 2, 80], 80)),
+        backup: false,
+        ifindex: None,
+    }
+}
+
+#[test]
+fn live_subflows_found_at_start_count_before_any_input() {
+    // A restarted daemon: the kernel holds both endpoints, the slots have
+    // no input yet, one connection started on a and joined over b.
+    let mut h = Harness::two();
+    h.kernel.endpoints.insert(1, endpoint("a", 1, SUBFLOW));
+    h.kernel.endpoints.insert(2, endpoint("b", 2, SUBFLOW));
+    h.start();
+    let initial = SocketAddr::new(addr_of("a"), 5000);
+    let join = SocketAddr::new(addr_of("b"), 6000);
+    let stranger = SocketAddr::new([10, 9, 9, 9].into(), 7000);
+    let actions = h.settle(crate::reconcile::Event::Subflows {
+        subflows: vec![
+            seeded(1, initial, 0),
+            seeded(1, join, 2),
+            // Another path manager's address: not ours.
+            seeded(2, stranger, 0),
+        ],
+    });
+    assert!(changes(&actions).is_empty(), "{actions:?}");
+    assert_eq!(counts(&h), (1, 1));
+    assert_eq!(h.r.stats().connections, 1);
+
+    // The inputs come and the join's event arrives late: counted once.
+    h.settle(input("a", Usable::Up));
+    h.settle(input("b", Usable::Up));
+    h.pm(PmEvent::SubEstablished(subflow(
+        1,
+        addr_of("b"),
+        6000,
+        2,
+        None,
+    )));
+    assert_eq!(counts(&h), (1, 1));
+    // Its close, by the same token, takes it away once.
+    h.pm(PmEvent::SubClosed(subflow(1, addr_of("b"), 6000, 2, None)));
+    h.pm(PmEvent::SubClosed(subflow(1, addr_of("b"), 6000, 2, None)));
+    assert_eq!(counts(&h), (1, 0));
+    h.pm(PmEvent::Closed { token: 1 });
+    assert_eq!(counts(&h), (0, 0));
+}
