@@ -164,62 +164,78 @@ async fn dump_family(
         if from.port_number() != 0 {
             continue;
         }
-        let mut offset = 0usize;
-        while offset < datagram.len() {
-            let bytes = datagram.get(offset..).unwrap_or_default();
-            let message = NetlinkMessage::<SockDiagMessage>::deserialize(bytes)
-                .map_err(|e| DiagError::Decode(e.to_string()))?;
-            let length = usize::try_from(message.header.length).unwrap_or(usize::MAX);
-            if length == 0 {
-                return Err(DiagError::Decode("a message of length 0".into()));
-            }
-            offset = offset.saturating_add(length);
-            if message.header.sequence_number != seq {
-                continue;
-            }
-            match message.payload {
-                NetlinkPayload::Done(_) => return Ok(true),
-                NetlinkPayload::Error(e) => {
-                    if let Some(code) = e.code {
-                        return Err(DiagError::Kernel(code.get().saturating_abs()));
-                    }
-                }
-                NetlinkPayload::InnerMessage(SockDiagMessage::InetResponse(response)) => {
-                    seen = seen.saturating_add(1);
-                    let id = &response.header.socket_id;
-                    let ulp = response.nlas.iter().find_map(|nla| match nla {
-                        nlas::Nla::Other(attr)
-                            if attr.kind() & NLA_TYPE_MASK == INET_DIAG_ULP_INFO =>
-                        {
-                            let mut value = vec![0; attr.value_len()];
-                            attr.emit_value(&mut value);
-                            Some(value)
-                        }
-                        _ => None,
-                    });
-                    if let Some(info) = ulp.as_deref().and_then(parse_ulp_info) {
-                        if out.subflows.len() >= limit {
-                            return Ok(false);
-                        }
-                        out.subflows.push(SubflowInfo {
-                            token: info.token,
-                            remote_token: info.remote_token,
-                            local_id: info.local_id,
-                            remote_id: info.remote_id,
-                            local: SocketAddr::new(id.source_address, id.source_port),
-                            remote: SocketAddr::new(id.destination_address, id.destination_port),
-                            backup: info.flags & SUBFLOW_FLAG_BKUP_LOC != 0,
-                            ifindex: (id.interface_id != 0).then_some(id.interface_id),
-                        });
-                    }
-                    if seen >= MAX_SOCKETS {
-                        return Ok(false);
-                    }
-                }
-                _ => {}
-            }
+        if let Some(complete) = take_datagram(&datagram, seq, limit, &mut seen, out)? {
+            return Ok(complete);
         }
     }
+}
+
+/// Reads one datagram of the dump answering request `seq` into `out`:
+/// `Some(true)` once the dump is done, `Some(false)` when `limit` subflows
+/// or [`MAX_SOCKETS`] sockets were reached (`seen` counts them across
+/// datagrams), `None` while more is to come. Messages of other requests
+/// are skipped; a malformed one is an error, never a panic.
+pub fn take_datagram(
+    datagram: &[u8],
+    seq: u32,
+    limit: usize,
+    seen: &mut usize,
+    out: &mut SubflowDump,
+) -> Result<Option<bool>, DiagError> {
+    let mut offset = 0usize;
+    while offset < datagram.len() {
+        let bytes = datagram.get(offset..).unwrap_or_default();
+        let message = NetlinkMessage::<SockDiagMessage>::deserialize(bytes)
+            .map_err(|e| DiagError::Decode(e.to_string()))?;
+        let length = usize::try_from(message.header.length).unwrap_or(usize::MAX);
+        if length == 0 {
+            return Err(DiagError::Decode("a message of length 0".into()));
+        }
+        offset = offset.saturating_add(length);
+        if message.header.sequence_number != seq {
+            continue;
+        }
+        match message.payload {
+            NetlinkPayload::Done(_) => return Ok(Some(true)),
+            NetlinkPayload::Error(e) => {
+                if let Some(code) = e.code {
+                    return Err(DiagError::Kernel(code.get().saturating_abs()));
+                }
+            }
+            NetlinkPayload::InnerMessage(SockDiagMessage::InetResponse(response)) => {
+                *seen = seen.saturating_add(1);
+                let id = &response.header.socket_id;
+                let ulp = response.nlas.iter().find_map(|nla| match nla {
+                    nlas::Nla::Other(attr) if attr.kind() & NLA_TYPE_MASK == INET_DIAG_ULP_INFO => {
+                        let mut value = vec![0; attr.value_len()];
+                        attr.emit_value(&mut value);
+                        Some(value)
+                    }
+                    _ => None,
+                });
+                if let Some(info) = ulp.as_deref().and_then(parse_ulp_info) {
+                    if out.subflows.len() >= limit {
+                        return Ok(Some(false));
+                    }
+                    out.subflows.push(SubflowInfo {
+                        token: info.token,
+                        remote_token: info.remote_token,
+                        local_id: info.local_id,
+                        remote_id: info.remote_id,
+                        local: SocketAddr::new(id.source_address, id.source_port),
+                        remote: SocketAddr::new(id.destination_address, id.destination_port),
+                        backup: info.flags & SUBFLOW_FLAG_BKUP_LOC != 0,
+                        ifindex: (id.interface_id != 0).then_some(id.interface_id),
+                    });
+                }
+                if *seen >= MAX_SOCKETS {
+                    return Ok(Some(false));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(None)
 }
 
 /// The MPTCP part of an `INET_DIAG_ULP_INFO` value.
@@ -282,6 +298,61 @@ pub fn parse_ulp_info(value: &[u8]) -> Option<UlpMptcp> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Datagrams of a real dump (kernel 6.18, a namespace holding an MPTCP
+    /// connection over 127.0.0.1, one over ::1 and a plain TCP one), each
+    /// after the 4-byte little-endian sequence number it answered.
+    const V4: &[u8] = include_bytes!("testdata/sock_diag_v4.bin");
+    const V6: &[u8] = include_bytes!("testdata/sock_diag_v6.bin");
+    const DONE: &[u8] = include_bytes!("testdata/sock_diag_done.bin");
+
+    fn take(capture: &[u8], limit: usize, out: &mut SubflowDump) -> Option<bool> {
+        let (seq, datagram) = capture.split_at(4);
+        let seq = u32::from_le_bytes(seq.try_into().unwrap());
+        let mut seen = 0;
+        take_datagram(datagram, seq, limit, &mut seen, out).unwrap()
+    }
+
+    #[test]
+    fn a_real_dump_yields_both_ends_of_each_mptcp_connection_and_no_plain_tcp() {
+        for (capture, family) in [(V4, "IPv4"), (V6, "IPv6")] {
+            let mut out = SubflowDump::default();
+            assert_eq!(take(capture, 64, &mut out), None, "{family}: more to come");
+            let s = &out.subflows;
+            assert_eq!(s.len(), 2, "{family}: {s:?}");
+            // Client and server of one connection: each one's local
+            // address is the other's remote; each side has its own local
+            // token (the remote one is filled for joined subflows only).
+            assert_eq!((s[0].local, s[0].remote), (s[1].remote, s[1].local));
+            assert!(s[0].token != 0 && s[1].token != 0 && s[0].token != s[1].token);
+            assert!(s.iter().all(|f| f.local.ip().is_loopback() && !f.backup));
+        }
+        let mut out = SubflowDump::default();
+        assert_eq!(take(DONE, 64, &mut out), Some(true), "NLMSG_DONE ends it");
+        assert!(out.subflows.is_empty());
+    }
+
+    #[test]
+    fn the_limit_stops_a_dump() {
+        let mut out = SubflowDump::default();
+        assert_eq!(take(V4, 1, &mut out), Some(false));
+        assert_eq!(out.subflows.len(), 1);
+    }
+
+    #[test]
+    fn a_cut_or_foreign_datagram_is_an_error_or_skipped_never_a_panic() {
+        let datagram = &V4[4..];
+        for cut in [1, 15, 16, 40, datagram.len() - 1] {
+            let mut out = SubflowDump::default();
+            let mut seen = 0;
+            let _ = take_datagram(&datagram[..cut], 1, 64, &mut seen, &mut out);
+        }
+        // Another request's answer is not ours.
+        let mut out = SubflowDump::default();
+        let mut seen = 0;
+        let r = take_datagram(datagram, 99, 64, &mut seen, &mut out).unwrap();
+        assert_eq!((r, out.subflows.len()), (None, 0));
+    }
 
     fn attr(kind: u16, value: &[u8]) -> Vec<u8> {
         let len = u16::try_from(value.len() + 4).unwrap();
