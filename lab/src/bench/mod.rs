@@ -9,7 +9,9 @@
 pub mod agent;
 pub mod bgp;
 pub mod cli;
+pub mod footprint;
 pub mod stats;
+pub mod summary;
 
 use std::time::SystemTime;
 

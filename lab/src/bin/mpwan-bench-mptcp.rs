@@ -132,6 +132,5 @@ fn run(mpwan: &Path, plan: Plan) -> Result<()> {
             verified,
             elapsed: clock.elapsed(),
         },
-    );
-    Ok(())
+    )
 }

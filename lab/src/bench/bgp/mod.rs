@@ -167,18 +167,15 @@ pub fn run(mpwan: &Path, plan: Plan) -> Result<()> {
     let receive = receive::run(&lab, mpwan, plan).context("scenario 2 (receive)")?;
     let withdraw = withdraw::run(&lab, mpwan, plan).context("scenario 3 (withdraw)")?;
     drop(lab);
-    report::print(
-        mpwan,
-        plan,
-        &report::Results {
-            announce,
-            announce_bird,
-            receive,
-            withdraw,
-            elapsed: clock.elapsed(),
-        },
-    );
-    Ok(())
+    let results = report::Results {
+        announce,
+        announce_bird,
+        receive,
+        withdraw,
+        elapsed: clock.elapsed(),
+    };
+    report::print(mpwan, plan, &results);
+    report::record(plan, &results)
 }
 
 #[cfg(test)]

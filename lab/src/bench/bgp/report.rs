@@ -9,6 +9,7 @@ use super::receive::{Column, Receive};
 use super::withdraw::WithdrawSample;
 use super::{Plan, Sample};
 use crate::bench::stats::Summary;
+use crate::bench::summary;
 
 /// Everything the three scenarios measured.
 #[derive(Debug, Clone)]
@@ -144,6 +145,50 @@ pub fn rows(plan: Plan, r: &Results) -> Vec<[String; 4]> {
             dash(),
         ],
     ]
+}
+
+/// The figures for `bench/run` ([`summary`]): per scenario and speaker
+/// the median time, the rate it makes (routes per second) and the median
+/// peak RSS; the withdraw medians.
+pub fn record(plan: Plan, r: &Results) -> anyhow::Result<()> {
+    // `base_ms@who`, `base_rate@who`, `base_rss_kib@who`.
+    let speed = |base: &str, who: &str, n: usize, s: &[Sample]| -> anyhow::Result<()> {
+        let t = times(s);
+        summary::record_ms(&format!("{base}_ms{who}"), &t, 0)?;
+        if let Some(m) = Summary::of(&t).filter(|m| !m.median.is_zero()) {
+            let rate = n as f64 / m.median.as_secs_f64();
+            summary::record(
+                &format!("{base}_rate{who}"),
+                format!("{rate:.0}"),
+                "routes/s",
+            )?;
+        }
+        summary::record_kib(&format!("{base}_rss_kib{who}"), &rss(s))
+    };
+    for (base, a) in [
+        ("bgp.announce_gobgpd", &r.announce),
+        ("bgp.announce_bird", &r.announce_bird),
+    ] {
+        speed(base, "", plan.announce, &a.mpwan)?;
+        speed(base, "@gobgpd", plan.announce, &a.gobgpd)?;
+    }
+    for (who, c) in [
+        ("", &r.receive.mpwan),
+        ("@gobgpd", &r.receive.gobgpd),
+        ("@bird", &r.receive.bird),
+    ] {
+        speed("bgp.receive", who, plan.receive, &c.samples)?;
+    }
+    let w = |f: fn(&WithdrawSample) -> Duration| r.withdraw.iter().map(f).collect::<Vec<_>>();
+    summary::record_ms("bgp.withdraw_down_to_peer_ms", &w(|s| s.down_to_peer), 1)?;
+    summary::record_ms(
+        "bgp.withdraw_down_to_decision_ms",
+        &w(|s| s.down_to_decision),
+        2,
+    )?;
+    summary::record_ms("bgp.withdraw_stop_to_peer_ms", &w(|s| s.stop_to_peer), 1)?;
+    summary::record("bgp.announce_n", plan.announce, "routes")?;
+    summary::record("bgp.receive_n", plan.receive, "routes")
 }
 
 /// Prints the table and how each figure was taken.

@@ -22,7 +22,7 @@ const SETTLED: Duration = Duration::from_secs(1);
 
 /// gobgpd's gRPC port on its namespace's loopback (away from
 /// `GobgpPeer`'s 50051, in case both ever run in one namespace).
-const API_PORT: u16 = 50061;
+pub const API_PORT: u16 = 50061;
 
 /// One side of a plain session on `bgp0`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use mpwan_lab::bench::stats::{self, Summary};
+use mpwan_lab::bench::summary;
 
 use crate::cycle::Sample;
 
@@ -35,6 +36,8 @@ pub struct Results {
 /// One row: a label, how to take the figure from a sample, and the goal.
 struct Row {
     label: &'static str,
+    /// The key of its median in the summary file ([`summary`]).
+    key: &'static str,
     take: fn(&Sample) -> Duration,
     goal: Option<Duration>,
 }
@@ -42,38 +45,44 @@ struct Row {
 const ROWS: [Row; 6] = [
     Row {
         label: "1. WAN2 IPv4 down -> endpoint 2 gone (kernel)",
+        key: "mptcp.down_to_endpoint_gone_ms",
         take: |s| s.down_to_closed,
         goal: Some(Duration::from_millis(20)),
     },
     Row {
         label: "   down -> Delete sent (agent log)",
+        key: "mptcp.down_to_delete_ms",
         take: |s| s.down_to_delete,
         goal: None,
     },
     Row {
         label: "   Delete sent -> SF_CLOSED (kernel event)",
+        key: "mptcp.delete_to_closed_ms",
         take: |s| s.delete_to_closed,
         goal: None,
     },
     Row {
         label: "2. re-enable (Add id 2 sent) -> SF_ESTABLISHED",
+        key: "mptcp.readd_to_subflow_ms",
         take: |s| s.add_to_established,
         goal: Some(Duration::from_secs(1)),
     },
     Row {
         label: "   WAN2 IPv4 up (after hold-down) -> Add sent",
+        key: "mptcp.up_to_add_ms",
         take: |s| s.up_to_add,
         goal: None,
     },
     Row {
         label: "   black hole lifted -> SF_ESTABLISHED",
+        key: "mptcp.restore_to_subflow_ms",
         take: |s| s.restore_to_established,
         goal: None,
     },
 ];
 
-/// Prints the report on stdout.
-pub fn print(mpwan: &Path, r: &Results) {
+/// Prints the report on stdout, and the medians to the summary file.
+pub fn print(mpwan: &Path, r: &Results) -> anyhow::Result<()> {
     println!("mpwan MPTCP path management benchmark (bench/mptcp)");
     println!("machine: {}", machine());
     println!("agent:   {} in the lab's gw namespace", mpwan.display());
@@ -99,6 +108,7 @@ pub fn print(mpwan: &Path, r: &Results) {
     );
     for row in &ROWS {
         let values: Vec<Duration> = r.samples.iter().map(row.take).collect();
+        summary::record_ms(row.key, &values, 2)?;
         let Some(s) = Summary::of(&values) else {
             println!("{:<48} {:>3}  (no samples)", row.label, 0);
             continue;
@@ -125,6 +135,7 @@ pub fn print(mpwan: &Path, r: &Results) {
     }
     println!();
     println!("total time: {:.0} s", r.elapsed.as_secs_f64());
+    Ok(())
 }
 
 /// `goal <= 20 ms: met (max)`, or how far it is met.

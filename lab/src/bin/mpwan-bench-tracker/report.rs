@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use mpwan_lab::bench::stats::{self, Summary};
+use mpwan_lab::bench::summary;
 
 use crate::carrier::CarrierResults;
 use crate::detect::{Detection, Profile, VICTIM};
@@ -91,6 +92,35 @@ pub fn print(mpwan: &Path, r: &Results, took: Duration) -> Result<()> {
     resources(&r.usage);
     println!();
     println!("benchmark took {:.0} s", took.as_secs_f64());
+    record(r)
+}
+
+/// The figures for `bench/run` ([`summary`]): detection medians, CPU and
+/// peak RSS.
+fn record(r: &Results) -> Result<()> {
+    let c = &r.carrier;
+    for (key, samples) in [
+        ("tracker.blackhole_default_ms", &r.default.samples),
+        ("tracker.blackhole_default_family_ms", &r.default.families),
+        ("tracker.blackhole_fast_ms", &r.fast.samples),
+        ("tracker.blackhole_fast_family_ms", &r.fast.families),
+        ("tracker.carrier_at_once_ms", &c.at_once.samples),
+        ("tracker.carrier_held_back_ms", &c.held_back.samples),
+        (
+            "tracker.carrier_held_back_no_poll_ms",
+            &c.held_back_no_poll.samples,
+        ),
+    ] {
+        summary::record_ms(key, samples, 1)?;
+    }
+    for (u, name) in r.usage.iter().zip(["default", "no_poll"]) {
+        summary::record(
+            &format!("tracker.cpu_percent_{name}"),
+            format!("{:.2}", u.cpu_percent()),
+            "%",
+        )?;
+        summary::record(&format!("tracker.peak_rss_kib_{name}"), u.vm_hwm_kib, "KiB")?;
+    }
     Ok(())
 }
 
