@@ -32,6 +32,7 @@ pub mod outage;
 mod ready;
 mod role;
 mod servers;
+pub mod soak;
 mod sock;
 mod tmpdir;
 mod topology;

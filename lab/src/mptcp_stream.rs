@@ -268,10 +268,14 @@ fn serve(mut conn: TcpStream, p: &Mutex<Progress>, stop: &AtomicBool) -> Result<
         let n = match conn.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
+            // EINTR was seen once in the soak (the server's read, just as a
+            // subflow went with its WAN's carrier): retry, as on a timeout.
             Err(e)
                 if matches!(
                     e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    std::io::ErrorKind::WouldBlock
+                        | std::io::ErrorKind::TimedOut
+                        | std::io::ErrorKind::Interrupted
                 ) =>
             {
                 continue;
@@ -311,7 +315,9 @@ fn send(mut conn: TcpStream, p: &Mutex<Progress>, stop: &AtomicBool) -> Result<(
                 Err(e)
                     if matches!(
                         e.kind(),
-                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                        std::io::ErrorKind::WouldBlock
+                            | std::io::ErrorKind::TimedOut
+                            | std::io::ErrorKind::Interrupted
                     ) => {}
                 Err(e) => return Err(e).context("client write"),
             }
