@@ -6,12 +6,10 @@
 //! tracing-subscriber's: RFC 3339, UTC, microseconds, read from the same
 //! wall clock (CLOCK_REALTIME) as `ip -ts` and this program.
 //!
-//! A `transition` line names its WAN only through its span, and in this
-//! build the span is wrong: the WAN task holds `span.enter()` across
-//! `.await`, so every line on a runtime thread carries the last WAN's span
-//! (all lines show `wan2` inside `wan1`). The benchmark therefore does not
-//! read the WAN from the span: only WAN2 has outages, and a `WAN state`
-//! line for any other WAN during one is an error.
+//! A `transition` line names its WAN only through its span (the span's
+//! nesting in the JSON log changed once already). The benchmark therefore
+//! does not read the WAN from the span: only WAN2 has outages, and a
+//! `WAN state` line for any other WAN during one is an error.
 
 use std::time::SystemTime;
 

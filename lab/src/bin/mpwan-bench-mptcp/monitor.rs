@@ -9,7 +9,7 @@
 //! as `ip` does (the timing itself comes from the stamp, not the read).
 
 use std::io::{BufRead, BufReader};
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -19,9 +19,38 @@ use anyhow::{Context, Result, bail};
 use mpwan_lab::bench::wall_now;
 use mpwan_lab::wait::Clock;
 use mpwan_lab::{Lab, LabChild, Role};
+use socket2::{Domain, Protocol, Socket, Type};
 
 /// How often the collected events are looked at while one is awaited.
 const POLL: Duration = Duration::from_millis(5);
+
+/// How long one probe connection's `CREATED` is waited for before another
+/// is made, and how long the monitor may take to subscribe at all.
+const PROBE_WAIT: Duration = Duration::from_millis(300);
+const SUBSCRIBE_DEADLINE: Duration = Duration::from_secs(20);
+
+/// IPPROTO_MPTCP.
+const IPPROTO_MPTCP: i32 = 262;
+
+/// An MPTCP connection over the loopback of the namespace this runs in:
+/// the listener, the client and the accepted end, closed when dropped.
+fn loopback_connection() -> std::io::Result<[Socket; 3]> {
+    let mptcp = || {
+        Socket::new(
+            Domain::IPV4,
+            Type::STREAM,
+            Some(Protocol::from(IPPROTO_MPTCP)),
+        )
+    };
+    let listener = mptcp()?;
+    listener.bind(&SocketAddr::from((Ipv4Addr::LOCALHOST, 0)).into())?;
+    listener.listen(1)?;
+    let at = listener.local_addr()?;
+    let client = mptcp()?;
+    client.connect(&at)?;
+    let (accepted, _) = listener.accept()?;
+    Ok([listener, client, accepted])
+}
 
 /// One event line of `ip -ts mptcp monitor`, e.g.
 /// `[2026-11-22T04:14:46.103615] [  SF_ESTABLISHED] token=74beae17 remid=0
@@ -81,10 +110,35 @@ pub struct Monitor {
 }
 
 impl Monitor {
-    /// Starts `ip -ts mptcp monitor` in gw. It cannot say when it has
-    /// subscribed: the caller proves it by awaiting an event it caused (the
-    /// stream's `CREATED`).
+    /// Starts `ip -ts mptcp monitor` in gw and returns once it has
+    /// subscribed: `ip` cannot say when it has, so MPTCP connections over
+    /// gw's loopback are made until the monitor shows one's `CREATED`
+    /// (the first event of a connection made before the subscription is
+    /// lost, which made the benchmark miss the stream's at times).
     pub fn start(lab: &Lab) -> Result<Monitor> {
+        let mut monitor = Monitor::spawn(lab)?;
+        let clock = Clock::start();
+        loop {
+            let mark = monitor.mark();
+            let probe = lab
+                .ns(Role::Gw)
+                .enter(loopback_connection)?
+                .context("an MPTCP connection over gw's loopback")?;
+            let seen = monitor.wait("the probe connection's CREATED", mark, PROBE_WAIT, |e| {
+                e.kind == "CREATED"
+            });
+            drop(probe);
+            match seen {
+                Ok(_) => return Ok(monitor),
+                Err(e) if clock.elapsed() > SUBSCRIBE_DEADLINE => {
+                    return Err(e).context("ip mptcp monitor never showed an event");
+                }
+                Err(_) => {}
+            }
+        }
+    }
+
+    fn spawn(lab: &Lab) -> Result<Monitor> {
         let mut cmd = lab.command(Role::Gw, "stdbuf");
         cmd.args(["-oL", "ip", "-ts", "mptcp", "monitor"])
             .env("TZ", "UTC")
