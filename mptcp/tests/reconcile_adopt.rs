@@ -7,17 +7,15 @@ mod common;
 mod reconcile_lab;
 
 use std::collections::BTreeSet;
-use std::io::{Read, Write};
-use std::net::{IpAddr, SocketAddr};
-use std::thread::JoinHandle;
+use std::io::Write;
+use std::net::SocketAddr;
 use std::time::Duration;
 
-use common::{in_ns, mptcp_socket};
+use common::in_ns;
 use mpwan_mptcp::client::diag::{SubflowInfo, dump_subflows};
 use mpwan_mptcp::reconcile::{Family, SlotStatus, Usable, run};
 use mpwan_mptcp::{PmEvent, PmEvents};
-use reconcile_lab::{Lab, params, slot, status_of, wait_endpoints, wait_status};
-use socket2::Socket;
+use reconcile_lab::{Lab, client, params, server, slot, status_of, wait_endpoints, wait_status};
 use tokio::sync::{mpsc, watch};
 
 const KEYS: [&str; 4] = ["wan1/ipv4", "wan2/ipv4", "wan1/ipv6", "wan2/ipv6"];
@@ -28,46 +26,6 @@ const ENDPOINTS: [&str; 4] = [
     "fd01::1 id 3 subflow dev wan1",
     "fd02::1 id 4 subflow dev wan2",
 ];
-
-/// An MPTCP server in the ISP namespace on `addr` that reads until EOF.
-fn server(lab: &Lab, addr: SocketAddr) -> (SocketAddr, JoinHandle<usize>) {
-    let listener = lab
-        .isp
-        .enter(|| {
-            let s = mptcp_socket(&addr).expect("MPTCP listener");
-            s.bind(&addr.into()).expect("bind");
-            s.listen(4).expect("listen");
-            s
-        })
-        .expect("enter the ISP namespace");
-    let local = listener
-        .local_addr()
-        .expect("address")
-        .as_socket()
-        .expect("inet");
-    let reader = std::thread::spawn(move || {
-        let (mut conn, _) = listener.accept().expect("accept");
-        let mut buf = [0; 4096];
-        let mut total = 0usize;
-        while let Ok(n) = conn.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            total = total.saturating_add(n);
-        }
-        total
-    });
-    (local, reader)
-}
-
-/// An MPTCP client from `from` (in the calling thread's namespace).
-fn client(from: IpAddr, to: SocketAddr) -> Socket {
-    let from = SocketAddr::new(from, 0);
-    let s = mptcp_socket(&from).expect("MPTCP client");
-    s.bind(&from.into()).expect("bind");
-    s.connect(&to.into()).expect("connect");
-    s
-}
 
 /// Subflow counts in the order of [`KEYS`].
 fn counts(all: &[SlotStatus]) -> [u32; 4] {

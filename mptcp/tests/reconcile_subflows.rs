@@ -4,58 +4,15 @@
 mod common;
 mod reconcile_lab;
 
-use std::io::{Read, Write};
-use std::net::{IpAddr, SocketAddr};
-use std::thread::JoinHandle;
+use std::io::Write;
+use std::net::IpAddr;
 use std::time::Duration;
 
-use common::{in_ns, mptcp_socket};
+use common::in_ns;
 use mpwan_mptcp::reconcile::{Family, SlotStatus, Usable, run};
 use mpwan_mptcp::{PmEvent, PmEvents};
-use reconcile_lab::{Lab, params, slot, status_of, wait_endpoints, wait_status};
-use socket2::Socket;
+use reconcile_lab::{Lab, client, params, server, slot, status_of, wait_endpoints, wait_status};
 use tokio::sync::{mpsc, watch};
-
-/// An MPTCP server in the ISP namespace on `addr` that reads until EOF;
-/// returns its address and the thread (which returns the bytes read).
-fn server(lab: &Lab, addr: SocketAddr) -> (SocketAddr, JoinHandle<usize>) {
-    let listener = lab
-        .isp
-        .enter(|| {
-            let s = mptcp_socket(&addr).expect("MPTCP listener");
-            s.bind(&addr.into()).expect("bind");
-            s.listen(4).expect("listen");
-            s
-        })
-        .expect("enter the ISP namespace");
-    let local = listener
-        .local_addr()
-        .expect("address")
-        .as_socket()
-        .expect("inet");
-    let reader = std::thread::spawn(move || {
-        let (mut conn, _) = listener.accept().expect("accept");
-        let mut buf = [0; 4096];
-        let mut total = 0usize;
-        while let Ok(n) = conn.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            total = total.saturating_add(n);
-        }
-        total
-    });
-    (local, reader)
-}
-
-/// An MPTCP client from `from` (created in the calling thread's namespace).
-fn client(from: IpAddr, to: SocketAddr) -> Socket {
-    let from = SocketAddr::new(from, 0);
-    let s = mptcp_socket(&from).expect("MPTCP client");
-    s.bind(&from.into()).expect("bind");
-    s.connect(&to.into()).expect("connect");
-    s
-}
 
 fn moved_addr() -> Option<IpAddr> {
     Some(IpAddr::from([10, 2, 0, 7]))

@@ -4,14 +4,18 @@
 
 #![allow(dead_code)] // each test binary uses its own part
 
+use std::io::Read;
+use std::net::{IpAddr, SocketAddr};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use mpwan_lab::NetNs;
 use mpwan_mptcp::reconcile::{Family, ReconcileParams, SlotInput, SlotSpec, SlotStatus, Usable};
 use mpwan_mptcp::{EndpointFlags, Limits};
+use socket2::Socket;
 use tokio::sync::watch;
 
-use crate::common::ip_endpoints;
+use crate::common::{ip_endpoints, mptcp_socket};
 
 /// How long the kernel state may take to follow an input: generous, it
 /// takes milliseconds.
@@ -144,4 +148,45 @@ pub async fn wait_status(
 
 pub fn status_of<'a>(all: &'a [SlotStatus], key: &str) -> &'a SlotStatus {
     all.iter().find(|s| s.key == key).expect("slot in status")
+}
+
+/// An MPTCP server in the ISP namespace on `addr` that reads until EOF;
+/// returns its address and the thread (which returns the bytes read).
+pub fn server(lab: &Lab, addr: SocketAddr) -> (SocketAddr, JoinHandle<usize>) {
+    let listener = lab
+        .isp
+        .enter(|| {
+            let s = mptcp_socket(&addr).expect("MPTCP listener");
+            s.bind(&addr.into()).expect("bind");
+            s.listen(4).expect("listen");
+            s
+        })
+        .expect("enter the ISP namespace");
+    let local = listener
+        .local_addr()
+        .expect("address")
+        .as_socket()
+        .expect("inet");
+    let reader = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().expect("accept");
+        let mut buf = [0; 4096];
+        let mut total = 0usize;
+        while let Ok(n) = conn.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            total = total.saturating_add(n);
+        }
+        total
+    });
+    (local, reader)
+}
+
+/// An MPTCP client from `from` (created in the calling thread's namespace).
+pub fn client(from: IpAddr, to: SocketAddr) -> Socket {
+    let from = SocketAddr::new(from, 0);
+    let s = mptcp_socket(&from).expect("MPTCP client");
+    s.bind(&from.into()).expect("bind");
+    s.connect(&to.into()).expect("connect");
+    s
 }
