@@ -9,11 +9,9 @@
 
 mod common;
 
-use std::io::BufRead;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
@@ -54,23 +52,8 @@ fn start_agent(lab: &Lab, config_dir: &Path) -> Agent {
     let mut cmd = lab.command(Role::Gw, "setpriv");
     cmd.args(setpriv_args(UID, CAPS))
         .args([MPWAN, "agent", "--config"])
-        .arg(config_dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("setpriv runs (util-linux)");
-    let stderr = Arc::new(Mutex::new(String::new()));
-    let pipe = child.stderr.take().unwrap();
-    let sink = stderr.clone();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
-            eprintln!("[agent] {line}");
-            let mut s = sink.lock().unwrap();
-            s.push_str(&line);
-            s.push('\n');
-        }
-    });
-    Agent { child, stderr }
+        .arg(config_dir);
+    Agent::spawn(cmd)
 }
 
 /// `mpwan <args>` as `uid` without capabilities.

@@ -10,8 +10,7 @@ mod common;
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::{SocketAddr, UnixDatagram};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::Duration;
 
 use common::*;
@@ -23,24 +22,8 @@ fn start_agent(ns: &NetNs, conf: &ConfDir, notify: &str) -> Agent {
     let mut cmd: Command = ns.command(MPWAN);
     cmd.args(["agent", "--config"])
         .arg(conf.path())
-        .env("NOTIFY_SOCKET", notify)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    let stderr = Arc::new(Mutex::new(String::new()));
-    let pipe = child.stderr.take().unwrap();
-    let sink = stderr.clone();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
-            eprintln!("[agent] {line}");
-            let mut s = sink.lock().unwrap();
-            s.push_str(&line);
-            s.push('\n');
-        }
-    });
-    Agent { child, stderr }
+        .env("NOTIFY_SOCKET", notify);
+    Agent::spawn(cmd)
 }
 
 /// The next notice, as its `KEY=value` lines; panics after the deadline.

@@ -97,12 +97,20 @@ impl Agent {
             Some(ns) => ns.command(MPWAN),
             None => Command::new(MPWAN),
         };
-        cmd.args(["agent", "--config"])
-            .arg(dir)
-            .stdin(Stdio::null())
+        cmd.args(["agent", "--config"]).arg(dir);
+        Agent::spawn(cmd)
+    }
+
+    /// Spawns `cmd` (an `mpwan agent` command line, possibly behind a
+    /// wrapper such as setpriv) with stdin and stdout closed and stderr
+    /// collected for [`Agent::log`] and echoed to the test's output.
+    pub fn spawn(mut cmd: Command) -> Agent {
+        cmd.stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
-        let mut child = cmd.spawn().unwrap();
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawning {cmd:?}: {e}"));
         let stderr = Arc::new(Mutex::new(String::new()));
         let pipe = child.stderr.take().unwrap();
         let sink = stderr.clone();

@@ -24,22 +24,21 @@
 //! summary file ([`super::summary`]).
 
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
 
-use super::agent::{BenchAgent, alive};
-use super::bgp::speakers::{API_PORT, Gobgpd, Mode, received};
+use super::agent::BenchAgent;
+use super::bgp::speakers::{API_PORT, Bird, Gobgpd, Mode, received};
 use super::bgp::{GW, LONG, PEER, poll_until, prefixes};
-use super::stats::Summary;
+use super::stats::{Summary, print_table};
 use super::summary;
 use crate::bgp_peer::{GobgpCli, session_state};
-use crate::wait::{self, Clock, Hopeless};
+use crate::wait::{Clock, Hopeless};
 use crate::{
-    AgentConfigOptions, AgentPaths, BgpOptions, Family, GobgpOptions, GobgpPeer, Lab, LabChild,
-    Role,
+    AgentConfigOptions, AgentPaths, BgpOptions, Family, GobgpOptions, GobgpPeer, Lab, Role,
 };
 
 /// How many prefixes each speaker announces.
@@ -318,56 +317,6 @@ fn gobgpd_run(lab: &Lab, plan: Plan, run: usize) -> Result<Rss> {
     Rss::of(g.pid())
 }
 
-/// BIRD 2 in gw announcing the prefixes from a static protocol.
-struct Bird {
-    child: LabChild,
-    socket: PathBuf,
-}
-
-impl Bird {
-    fn start(lab: &Lab, run: usize) -> Result<Bird> {
-        let config = lab.dir().join(format!("footprint-bird-{run}.conf"));
-        let socket = lab.dir().join(format!("footprint-bird-{run}.ctl"));
-        std::fs::write(&config, bird_conf())
-            .with_context(|| format!("writing {}", config.display()))?;
-        let child = lab.spawn(
-            Role::Gw,
-            "bird",
-            [
-                "-f".as_ref(),
-                "-c".as_ref(),
-                config.as_os_str(),
-                "-s".as_ref(),
-                socket.as_os_str(),
-            ],
-        )?;
-        let mut bird = Bird { child, socket };
-        wait::until("birdc answering", wait::DEADLINE, || {
-            bird.alive()?;
-            bird.birdc(&["show", "status"]).map(drop)
-        })?;
-        Ok(bird)
-    }
-
-    fn alive(&mut self) -> Result<()> {
-        alive(&mut self.child)
-    }
-
-    fn birdc(&self, args: &[&str]) -> Result<String> {
-        let out = Command::new("birdc")
-            .arg("-s")
-            .arg(&self.socket)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .context("running birdc")?;
-        if !out.status.success() {
-            bail!("birdc {}: {}", args.join(" "), out.status);
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    }
-}
-
 /// BIRD's configuration: the prefixes as unreachable static routes,
 /// exported to the one neighbor, everything it sends imported.
 fn bird_conf() -> String {
@@ -389,9 +338,11 @@ fn bird_conf() -> String {
 
 fn bird_run(lab: &Lab, plan: Plan, run: usize) -> Result<Rss> {
     let peer = GobgpPeer::start(lab, GobgpOptions::default())?;
-    let mut b = Bird::start(lab, run)?;
+    // BIRD 2 in gw announcing the prefixes from a static protocol.
+    let name = format!("footprint-bird-{run}");
+    let mut b = Bird::spawn(lab, Role::Gw, &name, &bird_conf())?;
     settle(plan, &peer, || b.alive())?;
-    Rss::of(b.child.id())
+    Rss::of(b.pid())
 }
 
 /// A cell of MiB from KiB samples: `5.2` or `5.2 (5.1-5.4)`.
@@ -468,22 +419,7 @@ fn print(mpwan: &Path, plan: Plan, r: &Results, took: Duration) {
         plan.idle.as_secs(),
         mpwan.display()
     );
-    let header = ["figure", "mpwan", "gobgpd", "BIRD", "goal"].map(str::to_string);
-    let rows = rows(r);
-    let mut width = [0usize; 5];
-    for row in std::iter::once(&header).chain(&rows) {
-        for (w, c) in width.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    for row in std::iter::once(&header).chain(&rows) {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(width)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        println!("| {} |", cells.join(" | "));
-    }
+    print_table(&["figure", "mpwan", "gobgpd", "BIRD", "goal"], &rows(r));
     println!(
         "\nHow: each speaker in the lab's gw (10.99.0.1 AS 65001) with one session on bgp0 to a\n\
          fresh gobgpd in the peer namespace (10.99.0.2 AS 65000, GR helper), announcing\n\

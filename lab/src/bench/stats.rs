@@ -43,6 +43,27 @@ pub fn ms(d: Duration, decimals: usize) -> String {
     format!("{:.*} ms", decimals, d.as_secs_f64() * 1000.0)
 }
 
+/// Prints `header` and `rows` as a Markdown table, each column as wide as
+/// its widest cell.
+pub fn print_table<R: AsRef<[String]>>(header: &[&str], rows: &[R]) {
+    let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, c) in width.iter_mut().zip(row.as_ref()) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let cells: Vec<String> = (cells.zip(&width))
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("| {} |", cells.join(" | "));
+    };
+    line(&mut header.iter().copied());
+    for row in rows {
+        line(&mut row.as_ref().iter().map(String::as_str));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use super::announce::Announce;
 use super::receive::{Column, Receive};
 use super::withdraw::WithdrawSample;
 use super::{Plan, Sample};
-use crate::bench::stats::Summary;
+use crate::bench::stats::{Summary, print_table};
 use crate::bench::summary;
 
 /// Everything the three scenarios measured.
@@ -207,22 +207,7 @@ pub fn print(mpwan: &Path, plan: Plan, r: &Results) {
         plan.runs,
         mpwan.display()
     );
-    let header = ["scenario", "mpwan", "gobgpd", "BIRD"].map(str::to_string);
-    let rows = rows(plan, r);
-    let mut width = [0usize; 4];
-    for row in std::iter::once(&header).chain(&rows) {
-        for (w, c) in width.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    for row in std::iter::once(&header).chain(&rows) {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(width)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        println!("| {} |", cells.join(" | "));
-    }
+    print_table(&["scenario", "mpwan", "gobgpd", "BIRD"], &rows(plan, r));
     println!(
         "\nHow: in the lab's namespaces (gw 10.99.0.1 AS 65001 -- bgp0 -- peer 10.99.0.2 AS 65000).\n\
          announce: mpwan = `mpwan agent` with {} [[bgp.announce]] (when = \"any\"); gobgpd loaded\n  \

@@ -195,14 +195,20 @@ impl Bird {
     /// Writes `<name>.conf` and starts `bird -f` in `role`'s namespace;
     /// returns once `birdc` answers.
     pub fn start(lab: &Lab, role: Role, name: &str, me: Side, neighbor: Side) -> Result<Bird> {
-        let config = lab.dir().join(format!("{name}.conf"));
-        let socket = lab.dir().join(format!("{name}.ctl"));
         let text = format!(
             "router id {};\nprotocol device {{}}\nprotocol bgp {BIRD_PROTOCOL} {{\n  \
              local {} as {};\n  neighbor {} as {};\n  connect delay time 1;\n  \
              ipv4 {{ import all; export none; }};\n}}\n",
             me.address, me.address, me.asn, neighbor.address, neighbor.asn
         );
+        Bird::spawn(lab, role, name, &text)
+    }
+
+    /// Writes `text` to `<name>.conf` and starts `bird -f` on it in
+    /// `role`'s namespace; returns once `birdc` answers.
+    pub fn spawn(lab: &Lab, role: Role, name: &str, text: &str) -> Result<Bird> {
+        let config = lab.dir().join(format!("{name}.conf"));
+        let socket = lab.dir().join(format!("{name}.ctl"));
         std::fs::write(&config, text).with_context(|| format!("writing {}", config.display()))?;
         let child = lab.spawn(
             role,
