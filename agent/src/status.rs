@@ -3,6 +3,8 @@
 //! hands out copies. Field names are the contract of DESIGN.md
 //! ("Operating it"): scripts parse `mpwan status --json`.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use mpwan_tracker::driver::{ProbeCounts, WanFigures};
@@ -140,7 +142,9 @@ pub struct BgpStatus {
     pub asn: Option<u32>,
     pub router_id: Option<String>,
     pub neighbors: Vec<NeighborStatus>,
-    pub announced: Vec<AnnouncementStatus>,
+    /// Shared with the speaker: a configuration may announce 100 000
+    /// prefixes, and each copy of this list is megabytes.
+    pub announced: Arc<[AnnouncementStatus]>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -179,11 +183,12 @@ pub struct GracefulRestartStatus {
     pub restarting: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct AnnouncementStatus {
     pub prefix: String,
-    /// "announced", "degraded" (de-preferred) or "withdrawn".
-    pub state: String,
+    /// "announced", "degraded" (de-preferred) or "withdrawn"; borrowed
+    /// in the daemon (one allocation less per announced prefix).
+    pub state: std::borrow::Cow<'static, str>,
 }
 
 impl Status {
@@ -493,7 +498,7 @@ pub fn render_table(s: &Status) -> String {
                 n.address, n.asn, n.state, up, n.received, n.advertised
             );
         }
-        for a in &s.bgp.announced {
+        for a in s.bgp.announced.iter() {
             let _ = writeln!(out, "  announce {:<43} {}", a.prefix, a.state);
         }
     } else {

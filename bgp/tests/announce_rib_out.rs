@@ -8,7 +8,7 @@ mod announce_support;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use announce_support::*;
-use mpwan_bgp::announce::{AnnounceSpec, OnDown, Policy, RibOut};
+use mpwan_bgp::announce::{AnnounceSpec, Degrade, OnDown, Policy, RibOut};
 use mpwan_bgp::wire::{AsPath, Community, Negotiated, Prefix};
 
 #[test]
@@ -251,4 +251,51 @@ fn route_refresh_resends_one_family() {
         withdrawn(&updates),
         [p("198.51.100.0/24"), p("2001:db8:100::/48")]
     );
+}
+
+#[test]
+fn prefixes_with_one_setting_share_their_attributes() {
+    // 20 000 prefixes: the first half degraded with one MED each, the
+    // second half with one MED for all.
+    let specs: Vec<AnnounceSpec> = (0..20_000u32)
+        .map(|i| AnnounceSpec {
+            prefix: Prefix::new(IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + (i << 8))), 24)
+                .expect("prefix"),
+            condition: "c".into(),
+            on_down: OnDown::Degrade(Degrade {
+                med: Some(if i < 10_000 { i } else { 99_999 }),
+                ..degrade()
+            }),
+        })
+        .collect();
+    let pol = policy(specs);
+    let mut r = rib(ebgp());
+    let mut buf = Vec::new();
+    let sent = r.sync(&pol, &mut buf);
+    assert_eq!(sent.announced, 20_000);
+    assert!(sent.failed.is_empty());
+    // One message per distinct MED, then the shared group.
+    let updates = decode_all(&buf, &Negotiated::FOUR_OCTET_AS);
+    assert_eq!(updates.len(), sent.messages);
+    assert!(updates.len() <= 10_000 + 20, "{} messages", updates.len());
+    for (i, want) in [
+        (0u32, 0u32),
+        (9_999, 9_999),
+        (10_000, 99_999),
+        (19_999, 99_999),
+    ] {
+        let prefix =
+            Prefix::new(IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + (i << 8))), 24).expect("prefix");
+        assert_eq!(r.get(&prefix).and_then(|a| a.med), Some(want), "{prefix}");
+    }
+    let a = p("10.39.16.0/24");
+    let b = p("10.78.31.0/24");
+    assert!(
+        std::ptr::eq(r.get(&a).expect("held"), r.get(&b).expect("held")),
+        "one allocation for one setting"
+    );
+    // Unchanged: nothing more goes out.
+    let mut again = Vec::new();
+    assert_eq!(r.sync(&pol, &mut again).messages, 0);
+    assert!(again.is_empty());
 }

@@ -6,11 +6,62 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::bgp::Announcements;
 use super::diag::Diag;
 use super::error::{ConfigError, ConfigErrors};
 use super::model::Config;
 use super::names::check_wan_name;
-use super::{Source, cross, main_file, wan_file};
+use super::{Source, cross, main_file, sections, wan_file};
+
+/// Reads `mpwan.toml`: its `[[bgp.announce]]` sections one at a time where
+/// the file splits cleanly (see `sections.rs`), else the whole text at once.
+fn read_main<'s>(src: &'s Source, names: &[String]) -> (Diag<'s>, main_file::MainFile) {
+    read_split(src, names).unwrap_or_else(|| read_whole(src, names))
+}
+
+/// The section-at-a-time read; None when the file does not split, or a
+/// part has a syntax error (reported as the whole parse sees it).
+fn read_split<'s>(src: &'s Source, names: &[String]) -> Option<(Diag<'s>, main_file::MainFile)> {
+    let split = sections::split(&src.text)?;
+    let (root, syntax) = toml::de::DeTable::parse_recoverable(&split.rest);
+    if !syntax.is_empty() {
+        return None;
+    }
+    let mut d = Diag::new(&src.path, &src.text);
+    let mut from = Announcements::Sections {
+        text: &src.text,
+        ranges: &split.sections,
+        broken: false,
+    };
+    let m = main_file::read(&mut d, root.get_ref(), names, &mut from);
+    matches!(from, Announcements::Sections { broken: false, .. }).then_some((d, m))
+}
+
+/// Whether the section-at-a-time read of `text` as `mpwan.toml` (where it
+/// splits) gives exactly the errors and settings of the whole read.
+pub(crate) fn split_agrees(text: &str, names: &[String]) -> bool {
+    let src = Source {
+        path: PathBuf::from(super::MAIN_FILE),
+        text: text.to_string(),
+    };
+    let Some((d, m)) = read_split(&src, names) else {
+        return true;
+    };
+    let (wd, wm) = read_whole(&src, names);
+    d.errors == wd.errors
+        && m.agent == wm.agent
+        && m.tracker == wm.tracker
+        && m.mptcp == wm.mptcp
+        && m.bgp == wm.bgp
+}
+
+fn read_whole<'s>(src: &'s Source, names: &[String]) -> (Diag<'s>, main_file::MainFile) {
+    let mut d = Diag::new(&src.path, &src.text);
+    let (root, syntax) = toml::de::DeTable::parse_recoverable(&src.text);
+    d.syntax(&syntax);
+    let m = main_file::read(&mut d, root.get_ref(), names, &mut Announcements::InTable);
+    (d, m)
+}
 
 /// The WAN name of a file: its stem, checked.
 fn wan_name(path: &Path) -> Result<String, String> {
@@ -51,10 +102,7 @@ pub(crate) fn assemble(
     let (main_file, trusted) = match &main {
         Ok(src) => {
             order.push(src.path.clone());
-            let mut d = Diag::new(&src.path, &src.text);
-            let (root, syntax) = toml::de::DeTable::parse_recoverable(&src.text);
-            d.syntax(&syntax);
-            let m = main_file::read(&mut d, root.get_ref(), &names);
+            let (mut d, m) = read_main(src, &names);
             let trusted = d.errors.is_empty();
             errors.append(&mut d.errors);
             (m, trusted)
@@ -64,7 +112,8 @@ pub(crate) fn assemble(
             errors.push(e.clone());
             let empty = toml::de::DeTable::new();
             let mut d = Diag::new(&e.file, "");
-            (main_file::read(&mut d, &empty, &names), false)
+            let m = main_file::read(&mut d, &empty, &names, &mut Announcements::InTable);
+            (m, false)
         }
     };
 
@@ -146,4 +195,145 @@ pub(crate) fn assemble(
         bgp: main_file.bgp,
         wans,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "[bgp]\nasn = 65001\nrouter_id = \"192.0.2.1\"\n\
+                        [[bgp.neighbor]]\naddress = \"192.0.2.254\"\nasn = 65000\n";
+
+    fn source(text: &str) -> Source {
+        Source {
+            path: PathBuf::from("/etc/mpwan/mpwan.toml"),
+            text: text.to_string(),
+        }
+    }
+
+    fn names() -> Vec<String> {
+        vec!["wan1".to_string(), "wan2".to_string()]
+    }
+
+    /// Errors and the `[bgp]` read, to compare the two ways.
+    type Outcome = (Vec<ConfigError>, Option<crate::config::BgpConfig>);
+
+    fn outcome((d, m): (Diag<'_>, main_file::MainFile)) -> Outcome {
+        (d.errors, m.bgp)
+    }
+
+    /// The section-at-a-time read of `text`, checked against the whole
+    /// parse; None when the text does not split.
+    fn split_matches_whole(text: &str) -> Option<Outcome> {
+        let src = source(text);
+        let split = read_split(&src, &names()).map(outcome);
+        let whole = outcome(read_whole(&src, &names()));
+        if let Some(split) = &split {
+            assert_eq!(*split, whole, "split and whole reads differ for:\n{text}");
+        }
+        assert!(split_agrees(text, &names()));
+        split
+    }
+
+    #[test]
+    fn sections_read_as_the_whole_file_does() {
+        let text = format!(
+            "# the gateway\n{HEAD}\n[[bgp.announce]] # first\nprefix = \"10.0.0.0/8\"\n\
+             on_down = \"degrade\"\n[bgp.announce.degrade]\nmed = 100\ncommunities = [\n  \"65001:1\",\n]\n\
+             \n[agent]\nhooks_dir = \"/etc/hooks\"\n\n  [[bgp.announce]]\nprefix = '2001:db8::/32'\n\
+             when = [\"wan2\",\n \"wan1\"]\n[[bgp.announce]]\nprefix = \"192.0.2.0/24\"\nwhen = \"all\"\n\
+             degrade.med = 7\n[tracker]\ninterval = \"2s\"\n"
+        );
+        let (errors, bgp) = split_matches_whole(&text).expect("splits");
+        assert_eq!(errors, []);
+        let bgp = bgp.expect("[bgp] read");
+        let prefixes: Vec<String> = bgp.announce.iter().map(|a| a.prefix.to_string()).collect();
+        assert_eq!(prefixes, ["10.0.0.0/8", "2001:db8::/32", "192.0.2.0/24"]);
+        assert_eq!(bgp.announce[0].degrade.med, Some(100));
+        assert_eq!(bgp.announce[2].degrade.med, Some(7));
+    }
+
+    #[test]
+    fn errors_in_sections_have_the_whole_files_lines_and_keys() {
+        let text = format!(
+            "{HEAD}[[bgp.announce]]\nprefix = \"10.0.0.1/8\"\nwhenn = \"any\"\n\
+             [[bgp.announce]]\nprefix = \"10.1.0.0/16\"\nwhen = [\"wan1\"]\non_down = \"degrade\"\n\
+             [agent]\nhook_timeout = 5\n[[bgp.announce]]\nprefix = \"10.1.0.0/16\"\n\
+             [[bgp.announce]]\n[bgp.announce.degrade]\nprepend = 99\n"
+        );
+        let (mut errors, _) = split_matches_whole(&text).expect("splits");
+        errors.sort_by_key(|e| (e.line, e.column));
+        let found: Vec<(Option<usize>, Option<String>)> =
+            errors.iter().map(|e| (e.line, e.key.clone())).collect();
+        assert_eq!(
+            found,
+            [
+                (Some(8), Some("bgp.announce[0].prefix".to_string())),
+                (Some(9), Some("bgp.announce[0].whenn".to_string())),
+                (Some(13), Some("bgp.announce[1].on_down".to_string())),
+                (Some(15), Some("agent.hook_timeout".to_string())),
+                (Some(17), Some("bgp.announce[2].prefix".to_string())),
+                (Some(18), Some("bgp.announce[3].prefix".to_string())),
+                (
+                    Some(20),
+                    Some("bgp.announce[3].degrade.prepend".to_string())
+                ),
+            ],
+            "{errors:#?}"
+        );
+        assert!(
+            errors[4]
+                .message
+                .contains("bgp.announce[1].prefix (line 11)")
+        );
+    }
+
+    #[test]
+    fn what_does_not_split_cleanly_is_read_whole() {
+        let bad = [
+            // Syntax errors, in a section and outside.
+            format!("{HEAD}[[bgp.announce]]\nprefix = \"10.0.0.0/8\n"),
+            format!("{HEAD}x = = 1\n[[bgp.announce]]\nprefix = \"10.0.0.0/8\"\n"),
+            // Entries given both ways.
+            "[bgp]\nasn = 1\nrouter_id = \"192.0.2.1\"\nannounce = []\n\
+             [[bgp.announce]]\nprefix = \"10.0.0.0/8\"\n"
+                .to_string(),
+            // No [bgp] of its own: the whole parse reports what is missing.
+            "[[bgp.announce]]\nprefix = \"10.0.0.0/8\"\n".to_string(),
+            // A degrade table away from its entry.
+            format!(
+                "{HEAD}[[bgp.announce]]\nprefix = \"10.0.0.0/8\"\n[agent]\n[bgp.announce.degrade]\nmed = 1\n"
+            ),
+        ];
+        for text in &bad {
+            assert_eq!(split_matches_whole(text), None, "{text}");
+            let src = source(text);
+            let (d, _) = read_main(&src, &names());
+            assert!(!d.errors.is_empty() || text.contains("[agent]"), "{text}");
+        }
+    }
+
+    #[test]
+    fn many_sections_read_as_the_whole_file_does() {
+        let mut text = HEAD.to_string();
+        for i in 0..3000u32 {
+            let when = match i % 4 {
+                0 => "\"any\"",
+                1 => "\"all\"",
+                2 => "[\"wan1\"]",
+                _ => "[\"wan9\"]",
+            };
+            text.push_str(&format!(
+                "[[bgp.announce]]\nprefix = \"10.{}.{}.0/24\"\nwhen = {when}\n",
+                i / 256 % 3,
+                i % 256
+            ));
+            if i % 7 == 0 {
+                text.push_str("[bgp.announce.degrade]\nmed = 5\n");
+            }
+        }
+        let (errors, _) = split_matches_whole(&text).expect("splits");
+        // A quarter name an unknown WAN, and 10.x repeats after 768 entries.
+        assert!(errors.len() > 750, "{}", errors.len());
+    }
 }

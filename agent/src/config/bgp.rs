@@ -2,7 +2,10 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
+use std::ops::Range;
 use std::time::Duration;
+
+use toml::de::{DeTable, DeValue};
 
 use super::cursor::{Item, Table, closest};
 use super::defaults;
@@ -22,7 +25,12 @@ const PREPEND_MAX: u8 = 16;
 
 /// Reads `[bgp]`; None when a required key is missing or wrong (the error
 /// is recorded), after everything else has still been checked.
-pub(crate) fn read(d: &mut Diag<'_>, mut t: Table<'_, '_>, wans: &[String]) -> Option<BgpConfig> {
+pub(crate) fn read(
+    d: &mut Diag<'_>,
+    mut t: Table<'_, '_>,
+    wans: &[String],
+    source: &mut Announcements<'_>,
+) -> Option<BgpConfig> {
     let asn = t.required(d, "asn").and_then(|item| read_asn(d, &item));
     let router_id = t
         .required(d, "router_id")
@@ -74,29 +82,28 @@ pub(crate) fn read(d: &mut Diag<'_>, mut t: Table<'_, '_>, wans: &[String]) -> O
         neighbors.push(neighbor);
     }
 
-    let mut announce = Vec::new();
-    // A map, not a list searched per entry: a configuration may announce
-    // 100 000 prefixes, and a linear search made loading quadratic.
-    let mut seen_prefixes: HashMap<Prefix, Loc> = HashMap::new();
-    for a in t
-        .get("announce")
-        .and_then(|item| item.tables(d))
-        .unwrap_or_default()
-    {
-        let Some((entry, loc)) = read_announce(d, a, wans) else {
-            continue;
-        };
-        if let Some(first) = seen_prefixes.get(&entry.prefix) {
-            let message = format!(
-                "prefix {} is already announced by {}",
-                entry.prefix,
-                describe_loc(first)
-            );
-            d.error_at(&loc, message);
-            continue;
+    let mut announce = Announce::default();
+    let from_table = t.get("announce");
+    match source {
+        Announcements::InTable => {
+            for entry in from_table
+                .and_then(|item| item.tables(d))
+                .unwrap_or_default()
+            {
+                let read = read_announce(d, entry, wans);
+                announce.keep(d, read);
+            }
         }
-        seen_prefixes.insert(entry.prefix, loc);
-        announce.push(entry);
+        Announcements::Sections {
+            text,
+            ranges,
+            broken,
+        } => {
+            // The split left `announce` out of [bgp]: if it is there
+            // anyway, only the whole parse can tell what it means.
+            *broken = from_table.is_some()
+                || read_sections(d, text, ranges, wans, &mut announce).is_none();
+        }
     }
     t.finish(d, &[]);
     Some(BgpConfig {
@@ -107,8 +114,95 @@ pub(crate) fn read(d: &mut Diag<'_>, mut t: Table<'_, '_>, wans: &[String]) -> O
         long_lived_stale_time,
         on_sigterm,
         neighbors,
-        announce,
+        // Into an Arc as it is: `Arc<[T]>` would copy 100 000 entries.
+        announce: {
+            let mut entries = announce.entries;
+            entries.shrink_to_fit();
+            std::sync::Arc::new(entries)
+        },
     })
+}
+
+/// Where the `[[bgp.announce]]` entries are.
+pub(crate) enum Announcements<'a> {
+    /// Under the `announce` key of the `[bgp]` table being read.
+    InTable,
+    /// In sections of the file's text, each parsed on its own
+    /// (`sections.rs`); the rest of the file has none. `broken` is set when
+    /// a section does not parse alone or [bgp] has `announce` after all:
+    /// the caller then parses the whole text instead and discards this
+    /// read.
+    Sections {
+        text: &'a str,
+        ranges: &'a [Range<usize>],
+        broken: bool,
+    },
+}
+
+/// The announcements read so far, each prefix once.
+#[derive(Default)]
+struct Announce {
+    entries: Vec<AnnounceConfig>,
+    /// A map, not a list searched per entry: a configuration may announce
+    /// 100 000 prefixes, and a linear search made loading quadratic.
+    seen: HashMap<Prefix, Loc>,
+}
+
+impl Announce {
+    fn keep(&mut self, d: &mut Diag<'_>, read: Option<(AnnounceConfig, Loc)>) {
+        let Some((entry, loc)) = read else {
+            return;
+        };
+        if let Some(first) = self.seen.get(&entry.prefix) {
+            let message = format!(
+                "prefix {} is already announced by {}",
+                entry.prefix,
+                describe_loc(first)
+            );
+            d.error_at(&loc, message);
+            return;
+        }
+        self.seen.insert(entry.prefix, loc);
+        self.entries.push(entry);
+    }
+}
+
+/// Parses and reads each section in turn, so that only one section's tree
+/// exists at a time. None when a section does not parse on its own.
+fn read_sections(
+    d: &mut Diag<'_>,
+    text: &str,
+    ranges: &[Range<usize>],
+    wans: &[String],
+    announce: &mut Announce,
+) -> Option<()> {
+    for (n, range) in ranges.iter().enumerate() {
+        let (root, syntax) = DeTable::parse_recoverable(text.get(range.clone())?);
+        if !syntax.is_empty() {
+            return None;
+        }
+        // A section is `[[bgp.announce]]` and what follows it: its one
+        // entry is all the parse holds.
+        let entry = match root.get_ref().get("bgp").map(|v| v.get_ref()) {
+            Some(DeValue::Table(bgp)) => match bgp.get("announce").map(|v| v.get_ref()) {
+                Some(DeValue::Array(entries)) if entries.len() == 1 => entries.first(),
+                _ => None,
+            },
+            _ => None,
+        }?;
+        let item = Item {
+            value: entry.get_ref(),
+            span: entry.span(),
+            path: format!("bgp.announce[{n}]"),
+        };
+        let read = d.with_base(range.start, |d| {
+            let table = item.table(d)?;
+            read_announce(d, table, wans)
+        });
+        // Where the duplicate is was resolved inside the section.
+        announce.keep(d, read);
+    }
+    Some(())
 }
 
 /// "bgp.neighbor[0] (line 12)".
@@ -331,7 +425,7 @@ fn read_when(d: &mut Diag<'_>, item: &Item<'_, '_>, wans: &[String]) -> Option<W
             format!("known WANs: {}", wans.join(", "))
         }
     };
-    if let toml::de::DeValue::String(s) = item.value {
+    if let DeValue::String(s) = item.value {
         return match s.as_ref() {
             "any" => Some(When::Any),
             "all" => Some(When::All),

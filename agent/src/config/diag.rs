@@ -24,6 +24,9 @@ pub(crate) struct Diag<'s> {
     /// prefix is, and counting newlines from the start of the text each
     /// time made loading 100 000 entries quadratic.
     line_starts: std::cell::OnceCell<Vec<usize>>,
+    /// Added to every span: a `[[bgp.announce]]` section parsed on its own
+    /// has spans from its own start (see `sections.rs`).
+    base: usize,
 }
 
 /// A resolved position, kept where a cross-file check may need it later.
@@ -43,7 +46,16 @@ impl<'s> Diag<'s> {
             broken: false,
             syntax_lines: Vec::new(),
             line_starts: std::cell::OnceCell::new(),
+            base: 0,
         }
+    }
+
+    /// Runs `f` with spans counted from byte `base` of the text.
+    pub(crate) fn with_base<R>(&mut self, base: usize, f: impl FnOnce(&mut Self) -> R) -> R {
+        let outer = std::mem::replace(&mut self.base, base);
+        let r = f(self);
+        self.base = outer;
+        r
     }
 
     /// Line and column (both 1-based) of byte `offset`; offsets past the
@@ -74,11 +86,16 @@ impl<'s> Diag<'s> {
         (earlier.saturating_add(1), column)
     }
 
+    /// The line `span` starts on.
+    fn line_of(&self, span: &Range<usize>) -> usize {
+        self.position(span.start.saturating_add(self.base)).0
+    }
+
     /// Where `span` starts, as a [`Loc`] for `key`. No span: the file as a whole.
     pub(crate) fn loc(&self, span: Option<&Range<usize>>, key: &str) -> Loc {
         let (line, column) = match span {
             Some(s) => {
-                let (l, c) = self.position(s.start);
+                let (l, c) = self.position(s.start.saturating_add(self.base));
                 (Some(l), Some(c))
             }
             None => (None, None),
@@ -95,7 +112,7 @@ impl<'s> Diag<'s> {
     pub(crate) fn error(&mut self, span: Option<&Range<usize>>, key: &str, message: String) {
         if self.broken
             && let Some(s) = span
-            && (s.is_empty() || self.syntax_lines.contains(&self.position(s.start).0))
+            && (s.is_empty() || self.syntax_lines.contains(&self.line_of(s)))
         {
             // In a file with syntax errors, an empty span is a value the
             // parser made up while recovering, and a line with a syntax

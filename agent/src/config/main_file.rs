@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use toml::de::DeTable;
 
-use super::bgp;
+use super::bgp::{self, Announcements};
 use super::cursor::{Item, Table};
 use super::diag::Diag;
 use super::model::{AgentConfig, BgpConfig, MptcpConfig, TrackerConfig};
@@ -48,8 +48,13 @@ pub(crate) struct MainFile {
 }
 
 /// Reads the file's tree. `wans` are the names of the WANs in `wan.d`, for
-/// `[[bgp.announce]] when`.
-pub(crate) fn read(d: &mut Diag<'_>, root: &DeTable<'_>, wans: &[String]) -> MainFile {
+/// `[[bgp.announce]] when`; `announcements` says where those entries are.
+pub(crate) fn read(
+    d: &mut Diag<'_>,
+    root: &DeTable<'_>,
+    wans: &[String],
+    announcements: &mut Announcements<'_>,
+) -> MainFile {
     let mut t = Table::root(root);
     let agent = match t.table(d, "agent") {
         Some(a) => read_agent(d, a),
@@ -67,7 +72,14 @@ pub(crate) fn read(d: &mut Diag<'_>, root: &DeTable<'_>, wans: &[String]) -> Mai
         Some(m) => read_mptcp(d, m),
         None => MptcpConfig::default(),
     };
-    let bgp = t.table(d, "bgp").and_then(|b| bgp::read(d, b, wans));
+    let bgp_table = t.table(d, "bgp");
+    if bgp_table.is_none()
+        && let Announcements::Sections { broken, .. } = announcements
+    {
+        // `[[bgp.announce]]` made [bgp] exist in the whole file.
+        *broken = true;
+    }
+    let bgp = bgp_table.and_then(|b| bgp::read(d, b, wans, announcements));
     t.finish(
         d,
         &[

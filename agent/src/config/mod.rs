@@ -10,7 +10,11 @@
 //! records the keys it consumed and reports the rest as unknown; each file
 //! has its reader (`main_file.rs`, `wan_file.rs`, with `tracker.rs`,
 //! `bgp.rs`, `probe.rs`); checks between WAN files run last (`cross.rs`);
-//! `assemble.rs` runs them in that order and collects the errors.
+//! `assemble.rs` runs them in that order and collects the errors. The
+//! `[[bgp.announce]]` entries of `mpwan.toml` are parsed one section at a
+//! time where the file splits cleanly (`sections.rs`), so that 100 000 of
+//! them cost megabytes rather than the whole file's tree; the result is the
+//! same, which a fuzz target (`config_split`) checks.
 
 mod assemble;
 mod bgp;
@@ -25,6 +29,7 @@ pub mod model;
 mod names;
 mod prefix;
 mod probe;
+mod sections;
 mod summary;
 mod tracker;
 mod wan_file;
@@ -93,6 +98,15 @@ pub fn load_from_sources(
         wans.into_iter().map(Ok).collect(),
         Vec::new(),
     )
+}
+
+/// Whether `text`, read as `mpwan.toml` one `[[bgp.announce]]` section at a
+/// time (where it splits cleanly, the way [`load`] reads large files), gives
+/// exactly the errors and settings of reading it whole; `wans` are the WAN
+/// names. For the `config_split` fuzz target, not an API.
+#[doc(hidden)]
+pub fn split_read_agrees(text: &str, wans: &[String]) -> bool {
+    assemble::split_agrees(text, wans)
 }
 
 fn file_error(path: &Path, message: String) -> ConfigError {

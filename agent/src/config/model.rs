@@ -87,7 +87,9 @@ pub struct BgpConfig {
     pub long_lived_stale_time: Duration,
     pub on_sigterm: OnSigterm,
     pub neighbors: Vec<NeighborConfig>,
-    pub announce: Vec<AnnounceConfig>,
+    /// Shared by every holder of the configuration (the supervisor, the
+    /// BGP speaker, a reload's comparison): it may hold 100 000 entries.
+    pub announce: std::sync::Arc<Vec<AnnounceConfig>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -103,7 +103,7 @@ impl Config {
                         f(n.hold_time)
                     );
                 }
-                for an in &b.announce {
+                for an in b.announce.iter() {
                     let when = match &an.when {
                         When::Any => "any WAN up".to_string(),
                         When::All => "all WANs up".to_string(),

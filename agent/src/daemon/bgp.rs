@@ -19,6 +19,7 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use mpwan_bgp::announce::{
@@ -263,7 +264,7 @@ struct Speaker {
     conditions: BTreeMap<ConditionId, When>,
     /// The announcements' states as status shows them; rebuilt only when
     /// the policy changed (it is as long as the announce list).
-    announced: Vec<AnnouncementStatus>,
+    announced: Arc<[AnnouncementStatus]>,
     wans: BTreeMap<String, HealthState>,
     peers: BTreeMap<u64, Peer>,
     next_peer: u64,
@@ -551,7 +552,7 @@ fn listen_key(n: &NeighborConfig) -> (IpAddr, Option<String>, Option<u8>) {
     (n.address, n.password.clone(), n.ttl_security)
 }
 
-fn announced(policy: &Policy) -> Vec<AnnouncementStatus> {
+fn announced(policy: &Policy) -> Arc<[AnnouncementStatus]> {
     policy
         .status()
         .into_iter()
@@ -724,7 +725,7 @@ fn local_addr_towards(peer: IpAddr) -> Option<IpAddr> {
 async fn publish(
     bgp: &BgpConfig,
     peers: &BTreeMap<u64, Peer>,
-    announced: &[AnnouncementStatus],
+    announced: &Arc<[AnnouncementStatus]>,
     status: &watch::Sender<BgpStatus>,
 ) {
     let mut neighbors = Vec::with_capacity(peers.len());
@@ -783,7 +784,7 @@ async fn publish(
         asn: Some(bgp.asn),
         router_id: Some(bgp.router_id.to_string()),
         neighbors,
-        announced: announced.to_vec(),
+        announced: Arc::clone(announced),
     };
     status.send_if_modified(|s| {
         let changed = *s != fresh;

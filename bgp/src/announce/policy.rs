@@ -2,7 +2,7 @@
 //! or withdrawn, given which conditions hold. Pure state, no peers: every
 //! peer's `RibOut` reads the same policy.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -62,6 +62,9 @@ pub enum PolicyError {
     /// Two specs name the same prefix; a route has one set of attributes.
     #[error("prefix {0} is announced twice")]
     DuplicatePrefix(Prefix),
+    /// More distinct degrade settings than the policy can number (2^32).
+    #[error("more than 2^32 distinct degrade settings")]
+    TooManyDegrades,
     /// A degrade attaches more communities than one UPDATE can carry safely.
     #[error("prefix {prefix}: {count} degrade communities exceed {MAX_DEGRADE_COMMUNITIES}")]
     TooManyCommunities {
@@ -78,6 +81,9 @@ pub enum PolicyError {
 pub struct Policy {
     /// Specs sorted by prefix, with their current state.
     entries: Vec<Entry>,
+    /// Each distinct degrade setting once; entries refer to them by index
+    /// (a configuration of 100 000 prefixes usually has one or two).
+    degrades: Vec<Degrade>,
     /// The last value given for each condition; absent: does not hold.
     conditions: BTreeMap<ConditionId, bool>,
     /// Indexes into `entries` of the specs that use each condition, in
@@ -88,10 +94,24 @@ pub struct Policy {
     by_condition: BTreeMap<ConditionId, Vec<usize>>,
 }
 
+/// One spec as the policy keeps it: small, since there is one per
+/// configured prefix.
 #[derive(Debug, Clone)]
 struct Entry {
-    spec: AnnounceSpec,
+    prefix: Prefix,
+    /// Index into `Policy::degrades`; None: withdrawn while down.
+    degrade: Option<u32>,
     state: PrefixState,
+}
+
+impl Entry {
+    fn state_when(&self, holds: bool) -> PrefixState {
+        match (holds, self.degrade) {
+            (true, _) => PrefixState::Announced,
+            (false, None) => PrefixState::Withdrawn,
+            (false, Some(_)) => PrefixState::Degraded,
+        }
+    }
 }
 
 impl Policy {
@@ -100,40 +120,58 @@ impl Policy {
     /// every condition before the first peer is established, so the
     /// initial table already reflects health.
     pub fn new(specs: Vec<AnnounceSpec>) -> Result<Policy, PolicyError> {
-        let mut entries: Vec<Entry> = specs
+        let mut degrades: Vec<Degrade> = Vec::new();
+        let mut degrade_index: HashMap<Degrade, u32> = HashMap::new();
+        let mut specs: Vec<(Entry, ConditionId)> = specs
             .into_iter()
-            .map(|spec| Entry {
-                state: state_of(&spec.on_down, false),
-                spec,
+            .map(|spec| {
+                let degrade = match spec.on_down {
+                    OnDown::Withdraw => None,
+                    OnDown::Degrade(d) => {
+                        if d.communities.len() > MAX_DEGRADE_COMMUNITIES {
+                            return Err(PolicyError::TooManyCommunities {
+                                prefix: spec.prefix,
+                                count: d.communities.len(),
+                            });
+                        }
+                        Some(match degrade_index.get(&d) {
+                            Some(&i) => i,
+                            None => {
+                                let i = u32::try_from(degrades.len())
+                                    .map_err(|_| PolicyError::TooManyDegrades)?;
+                                degrade_index.insert(d.clone(), i);
+                                degrades.push(d);
+                                i
+                            }
+                        })
+                    }
+                };
+                let mut entry = Entry {
+                    prefix: spec.prefix,
+                    degrade,
+                    state: PrefixState::Withdrawn,
+                };
+                entry.state = entry.state_when(false);
+                Ok((entry, spec.condition))
             })
-            .collect();
-        entries.sort_by_key(|e| e.spec.prefix);
-        for pair in entries.windows(2) {
-            if let [a, b] = pair
-                && a.spec.prefix == b.spec.prefix
+            .collect::<Result<_, _>>()?;
+        specs.sort_by_key(|(e, _)| e.prefix);
+        for pair in specs.windows(2) {
+            if let [(a, _), (b, _)] = pair
+                && a.prefix == b.prefix
             {
-                return Err(PolicyError::DuplicatePrefix(a.spec.prefix));
-            }
-        }
-        for e in &entries {
-            if let OnDown::Degrade(d) = &e.spec.on_down
-                && d.communities.len() > MAX_DEGRADE_COMMUNITIES
-            {
-                return Err(PolicyError::TooManyCommunities {
-                    prefix: e.spec.prefix,
-                    count: d.communities.len(),
-                });
+                return Err(PolicyError::DuplicatePrefix(a.prefix));
             }
         }
         let mut by_condition: BTreeMap<ConditionId, Vec<usize>> = BTreeMap::new();
-        for (i, e) in entries.iter().enumerate() {
-            by_condition
-                .entry(e.spec.condition.clone())
-                .or_default()
-                .push(i);
+        let mut entries = Vec::with_capacity(specs.len());
+        for (i, (entry, condition)) in specs.into_iter().enumerate() {
+            by_condition.entry(condition).or_default().push(i);
+            entries.push(entry);
         }
         Ok(Policy {
             entries,
+            degrades,
             conditions: BTreeMap::new(),
             by_condition,
         })
@@ -151,10 +189,10 @@ impl Policy {
             let Some(e) = self.entries.get_mut(i) else {
                 continue;
             };
-            let to = state_of(&e.spec.on_down, holds);
+            let to = e.state_when(holds);
             if to != e.state {
                 changes.push(Change {
-                    prefix: e.spec.prefix,
+                    prefix: e.prefix,
                     from: e.state,
                     to,
                 });
@@ -178,7 +216,7 @@ impl Policy {
     /// The state of a configured prefix.
     pub fn state(&self, prefix: &Prefix) -> Option<PrefixState> {
         self.entries
-            .binary_search_by_key(prefix, |e| e.spec.prefix)
+            .binary_search_by_key(prefix, |e| e.prefix)
             .ok()
             .and_then(|i| self.entries.get(i))
             .map(|e| e.state)
@@ -189,7 +227,7 @@ impl Policy {
         self.entries
             .iter()
             .map(|e| PrefixStatus {
-                prefix: e.spec.prefix,
+                prefix: e.prefix,
                 state: e.state,
             })
             .collect()
@@ -198,27 +236,19 @@ impl Policy {
     /// The routes peers should carry now (announced and degraded), sorted
     /// by prefix.
     pub fn routes(&self) -> impl Iterator<Item = DesiredRoute<'_>> {
-        self.entries
-            .iter()
-            .filter_map(|e| match (e.state, &e.spec.on_down) {
-                (PrefixState::Announced, _) => Some(DesiredRoute {
-                    prefix: e.spec.prefix,
-                    degrade: None,
-                }),
-                (PrefixState::Degraded, OnDown::Degrade(d)) => Some(DesiredRoute {
-                    prefix: e.spec.prefix,
-                    degrade: Some(d),
-                }),
-                _ => None,
-            })
-    }
-}
-
-fn state_of(on_down: &OnDown, holds: bool) -> PrefixState {
-    match (holds, on_down) {
-        (true, _) => PrefixState::Announced,
-        (false, OnDown::Withdraw) => PrefixState::Withdrawn,
-        (false, OnDown::Degrade(_)) => PrefixState::Degraded,
+        self.entries.iter().filter_map(|e| match e.state {
+            PrefixState::Announced => Some(DesiredRoute {
+                prefix: e.prefix,
+                degrade: None,
+            }),
+            PrefixState::Degraded => Some(DesiredRoute {
+                prefix: e.prefix,
+                degrade: e
+                    .degrade
+                    .and_then(|i| self.degrades.get(usize::try_from(i).ok()?)),
+            }),
+            PrefixState::Withdrawn => None,
+        })
     }
 }
 

@@ -2,10 +2,12 @@
 //! told about each of our prefixes, so that a sync sends only differences
 //! and a withdrawal goes out once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use super::peer::PeerContext;
 use super::policy::Policy;
+use super::spec::Degrade;
 use crate::wire::{Attributes, EncodeError, Family, Negotiated, Prefix, UpdatePacker};
 
 /// The Adj-RIB-Out of one session. Create it on `Action::Established`
@@ -18,8 +20,10 @@ pub struct RibOut {
     /// Encodes for this session's codec parameters.
     packer: UpdatePacker,
     /// What the peer holds from us: prefix and the attributes last sent
-    /// (without NEXT_HOP, which is fixed per family and session).
-    sent: BTreeMap<Prefix, Attributes>,
+    /// (without NEXT_HOP, which is fixed per family and session). Prefixes
+    /// sent together share one allocation of their attributes: 100 000
+    /// prefixes with one AS path are one `Attributes`, not 100 000.
+    sent: BTreeMap<Prefix, Arc<Attributes>>,
 }
 
 /// What one sync appended to the output buffer.
@@ -78,7 +82,7 @@ impl RibOut {
 
     /// The attributes last sent for `prefix`, if the peer holds it.
     pub fn get(&self, prefix: &Prefix) -> Option<&Attributes> {
-        self.sent.get(prefix)
+        self.sent.get(prefix).map(|a| &**a)
     }
 
     /// Brings the peer in line with `policy`: appends to `out` UPDATE
@@ -107,13 +111,20 @@ impl RibOut {
     /// `sync`, announcing routes of `force` even when unchanged.
     fn sync_forcing(&mut self, policy: &Policy, force: Option<Family>, out: &mut Vec<u8>) -> Sent {
         let mut report = Sent::default();
-        let mut desired: BTreeMap<Prefix, Attributes> = BTreeMap::new();
+        // The attributes of a route depend only on its degrade setting:
+        // each distinct setting is built once and shared.
+        let mut made: HashMap<Option<&Degrade>, Arc<Attributes>> = HashMap::new();
+        // Sorted by prefix, as the policy gives its routes.
+        let mut desired: Vec<(Prefix, Arc<Attributes>)> = Vec::new();
         for route in policy.routes() {
             if self.ctx.next_hop(route.prefix.family()).is_none() {
                 report.skipped = report.skipped.saturating_add(1);
                 continue;
             }
-            desired.insert(route.prefix, self.ctx.attributes(route.degrade));
+            let attrs = made
+                .entry(route.degrade)
+                .or_insert_with(|| Arc::new(self.ctx.attributes(route.degrade)));
+            desired.push((route.prefix, Arc::clone(attrs)));
         }
         self.withdraw_gone(&desired, out, &mut report);
         self.announce_changed(desired, force, out, &mut report);
@@ -122,14 +133,14 @@ impl RibOut {
 
     fn withdraw_gone(
         &mut self,
-        desired: &BTreeMap<Prefix, Attributes>,
+        desired: &[(Prefix, Arc<Attributes>)],
         out: &mut Vec<u8>,
         report: &mut Sent,
     ) {
         let gone: Vec<Prefix> = self
             .sent
             .keys()
-            .filter(|p| !desired.contains_key(p))
+            .filter(|p| desired.binary_search_by_key(*p, |(d, _)| *d).is_err())
             .copied()
             .collect();
         if gone.is_empty() {
@@ -158,26 +169,29 @@ impl RibOut {
 
     fn announce_changed(
         &mut self,
-        desired: BTreeMap<Prefix, Attributes>,
+        desired: Vec<(Prefix, Arc<Attributes>)>,
         force: Option<Family>,
         out: &mut Vec<u8>,
         report: &mut Sent,
     ) {
-        // Distinct attribute sets are few (normal and one per degrade
-        // setting, per family), so a linear search keeps the output order
-        // deterministic without hashing attributes.
-        let mut groups: Vec<(Family, Attributes, Vec<Prefix>)> = Vec::new();
+        // One group per family and attribute set, in the order first seen
+        // so the output is deterministic. Equal attribute sets are one
+        // allocation here (see `sync_forcing`), so the allocation's
+        // address finds the group.
+        let mut groups: Vec<(Family, Arc<Attributes>, Vec<Prefix>)> = Vec::new();
+        let mut index: HashMap<(Family, *const Attributes), usize> = HashMap::new();
         for (prefix, attrs) in desired {
             let family = prefix.family();
             if force != Some(family) && self.sent.get(&prefix) == Some(&attrs) {
                 continue;
             }
-            match groups
-                .iter_mut()
-                .find(|(f, a, _)| *f == family && *a == attrs)
-            {
+            let key = (family, Arc::as_ptr(&attrs));
+            match index.get(&key).and_then(|&i| groups.get_mut(i)) {
                 Some((_, _, list)) => list.push(prefix),
-                None => groups.push((family, attrs, vec![prefix])),
+                None => {
+                    index.insert(key, groups.len());
+                    groups.push((family, attrs, vec![prefix]));
+                }
             }
         }
         for (family, attrs, prefixes) in groups {
@@ -189,7 +203,7 @@ impl RibOut {
                     report.messages = report.messages.saturating_add(n);
                     report.announced = report.announced.saturating_add(prefixes.len());
                     for p in prefixes {
-                        self.sent.insert(p, attrs.clone());
+                        self.sent.insert(p, Arc::clone(&attrs));
                     }
                 }
                 Err(error) => report.failed.push(EncodeFailure { prefixes, error }),
