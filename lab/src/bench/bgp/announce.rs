@@ -36,6 +36,11 @@ pub struct Announce {
     pub mpwan: Vec<Sample>,
     /// mpwan: agent started -> all held.
     pub mpwan_from_start: Vec<Duration>,
+    /// mpwan: the receiver's first route -> all held (the transfer alone,
+    /// without the wait for WAN health before anything is announced).
+    pub mpwan_first_to_all: Vec<Duration>,
+    /// gobgpd: the same.
+    pub gobgpd_first_to_all: Vec<Duration>,
     /// gobgpd: Established -> all held; peak RSS of the announcer.
     pub gobgpd: Vec<Sample>,
     /// gobgpd: how long `gobgp mrt inject` took until the RIB held all.
@@ -57,30 +62,34 @@ pub fn run(lab: &Lab, mpwan: &Path, plan: Plan, kind: Kind) -> Result<Announce> 
     let mrt = write_mrt(lab, "announce", n, GW)?;
     let mut out = Announce::default();
     for r in 0..plan.runs {
-        let (s, from_start) = mpwan_run(lab, mpwan, &paths.config_dir, n, r, kind)
+        let (s, from_start, first) = mpwan_run(lab, mpwan, &paths.config_dir, n, r, kind)
             .with_context(|| format!("mpwan to {kind:?}, run {}", r + 1))?;
         eprintln!(
-            "announce {n} to {kind:?}, run {}: mpwan   Established->all {} ms (start->all {} ms), \
-             peak RSS {} KiB",
+            "announce {n} to {kind:?}, run {}: mpwan   Established->all {} ms (start->all {} ms, \
+             first->all {} ms), peak RSS {} KiB",
             r + 1,
             s.time.as_millis(),
             from_start.as_millis(),
+            first.as_millis(),
             s.rss_kib
         );
         out.mpwan.push(s);
         out.mpwan_from_start.push(from_start);
-        let (s, inject) = gobgpd_run(lab, &mrt, n, r, kind)
+        out.mpwan_first_to_all.push(first);
+        let (s, inject, first) = gobgpd_run(lab, &mrt, n, r, kind)
             .with_context(|| format!("gobgpd to {kind:?}, run {}", r + 1))?;
         eprintln!(
-            "announce {n} to {kind:?}, run {}: gobgpd  Established->all {} ms (inject {} ms), \
-             peak RSS {} KiB",
+            "announce {n} to {kind:?}, run {}: gobgpd  Established->all {} ms (inject {} ms, \
+             first->all {} ms), peak RSS {} KiB",
             r + 1,
             s.time.as_millis(),
             inject.as_millis(),
+            first.as_millis(),
             s.rss_kib
         );
         out.gobgpd.push(s);
         out.gobgpd_inject.push(inject);
+        out.gobgpd_first_to_all.push(first);
     }
     Ok(out)
 }
@@ -146,27 +155,45 @@ impl Receiver {
     }
 }
 
-/// Waits for the receiver's session, then for all `n` routes in it;
-/// `check` says whether the announcer still runs.
+/// When the receiver's session was established, held its first route and
+/// held all.
+struct Moments {
+    established: std::time::Instant,
+    first: std::time::Instant,
+    all: std::time::Instant,
+}
+
+/// Waits for the receiver's session, then for its first route, then for
+/// all `n`; `check` says whether the announcer still runs.
 fn established_to_all(
     receiver: &mut Receiver,
     n: usize,
     mut check: impl FnMut() -> Result<()>,
-) -> Result<(std::time::Instant, std::time::Instant)> {
+) -> Result<Moments> {
     let want = u64::try_from(n)?;
-    let est = poll_until("the receiver's session established", LONG, || {
+    let established = poll_until("the receiver's session established", LONG, || {
         check()?;
         receiver.alive()?;
         receiver.established()
     })?;
+    let mut first = None;
     let all = poll_until(&format!("{n} routes at the receiver"), LONG, || {
         check()?;
         receiver.alive()?;
-        Ok(receiver.count()? >= want)
+        let count = receiver.count()?;
+        if count > 0 && first.is_none() {
+            first = Some(Clock::now());
+        }
+        Ok(count >= want)
     })?;
-    Ok((est, all))
+    Ok(Moments {
+        established,
+        first: first.unwrap_or(all),
+        all,
+    })
 }
 
+/// Established -> all (and peak RSS), agent start -> all, first -> all.
 fn mpwan_run(
     lab: &Lab,
     mpwan: &Path,
@@ -174,7 +201,7 @@ fn mpwan_run(
     n: usize,
     r: usize,
     kind: Kind,
-) -> Result<(Sample, Duration)> {
+) -> Result<(Sample, Duration, Duration)> {
     let mut receiver = Receiver::start(lab, kind)?;
     let program = mpwan.to_str().context("the mpwan path is not UTF-8")?;
     let mut cmd = lab.command(Role::Gw, program);
@@ -185,19 +212,27 @@ fn mpwan_run(
     let log = lab.dir().join(format!("announce-agent-{r}.log"));
     let started = Clock::now();
     let mut agent = LabChild::spawn_logged(cmd, "mpwan agent (announce)", &log)?;
-    let (est, all) = established_to_all(&mut receiver, n, || alive(&mut agent))?;
+    let m = established_to_all(&mut receiver, n, || alive(&mut agent))?;
     let rss_kib = peak_rss_kib(agent.id())?;
     agent.kill()?;
     Ok((
         Sample {
-            time: all.saturating_duration_since(est),
+            time: m.all.saturating_duration_since(m.established),
             rss_kib,
         },
-        all.saturating_duration_since(started),
+        m.all.saturating_duration_since(started),
+        m.all.saturating_duration_since(m.first),
     ))
 }
 
-fn gobgpd_run(lab: &Lab, mrt: &Path, n: usize, r: usize, kind: Kind) -> Result<(Sample, Duration)> {
+/// Established -> all (and peak RSS), inject time, first -> all.
+fn gobgpd_run(
+    lab: &Lab,
+    mrt: &Path,
+    n: usize,
+    r: usize,
+    kind: Kind,
+) -> Result<(Sample, Duration, Duration)> {
     let mut receiver = Receiver::start(lab, kind)?;
     let mut announcer = Gobgpd::start(
         lab,
@@ -211,13 +246,14 @@ fn gobgpd_run(lab: &Lab, mrt: &Path, n: usize, r: usize, kind: Kind) -> Result<(
     announcer.inject(mrt, n)?;
     let inject = clock.elapsed();
     announcer.enable()?;
-    let (est, all) = established_to_all(&mut receiver, n, || announcer.alive())?;
+    let m = established_to_all(&mut receiver, n, || announcer.alive())?;
     let rss_kib = peak_rss_kib(announcer.pid())?;
     Ok((
         Sample {
-            time: all.saturating_duration_since(est),
+            time: m.all.saturating_duration_since(m.established),
             rss_kib,
         },
         inject,
+        m.all.saturating_duration_since(m.first),
     ))
 }

@@ -85,6 +85,12 @@ pub fn rows(plan: Plan, r: &Results) -> Vec<[String; 4]> {
             dash(),
         ],
         [
+            format!("announce {na} to gobgpd: first route held -> all held (ms)"),
+            ms_cell(&a.mpwan_first_to_all, 0),
+            ms_cell(&a.gobgpd_first_to_all, 0),
+            dash(),
+        ],
+        [
             format!("announce {na} to gobgpd: announcer peak RSS (MiB)"),
             mib_cell(&rss(&a.mpwan)),
             mib_cell(&rss(&a.gobgpd)),
@@ -106,6 +112,12 @@ pub fn rows(plan: Plan, r: &Results) -> Vec<[String; 4]> {
             format!("announce {na} to BIRD: Established -> BIRD holds all (ms)"),
             ms_cell(&times(&r.announce_bird.mpwan), 0),
             ms_cell(&times(&r.announce_bird.gobgpd), 0),
+            dash(),
+        ],
+        [
+            format!("announce {na} to BIRD: first route held -> all held (ms)"),
+            ms_cell(&r.announce_bird.mpwan_first_to_all, 0),
+            ms_cell(&r.announce_bird.gobgpd_first_to_all, 0),
             dash(),
         ],
         [
@@ -171,6 +183,9 @@ pub fn record(plan: Plan, r: &Results) -> anyhow::Result<()> {
     ] {
         speed(base, "", plan.announce, &a.mpwan)?;
         speed(base, "@gobgpd", plan.announce, &a.gobgpd)?;
+        let first = format!("{base}_first_to_all_ms");
+        summary::record_ms(&first, &a.mpwan_first_to_all, 0)?;
+        summary::record_ms(&format!("{first}@gobgpd"), &a.gobgpd_first_to_all, 0)?;
     }
     for (who, c) in [
         ("", &r.receive.mpwan),
@@ -213,7 +228,9 @@ pub fn print(mpwan: &Path, plan: Plan, r: &Results) {
          announce: mpwan = `mpwan agent` with {} [[bgp.announce]] (when = \"any\"); gobgpd loaded\n  \
          from an MRT TABLE_DUMP_V2 file while admin-down, then enabled; receiver gobgpd, its\n  \
          `gobgp -j neighbor` polled (one CLI call, ~15 ms, per poll: the resolution); then\n  \
-         the same to a BIRD receiver (`birdc show protocols [all]` polled).\n\
+         the same to a BIRD receiver (`birdc show protocols [all]` polled). mpwan announces\n  \
+         only once every WAN's health is known (its first probe rounds), so Established -> all\n  \
+         holds that wait; first route held -> all held is the transfer alone, for both.\n\
          receive: sender gobgpd loaded from MRT; from its first UPDATE on the wire (tcpdump -tt\n  \
          on gw's bgp0) to the receiver's count, polled (mpwan status --json\n  \
          bgp.neighbors[0].received, gobgp neighbor received,\n  \
