@@ -251,6 +251,12 @@ mod tests {
         assert_eq!(prefixes, ["10.0.0.0/8", "2001:db8::/32", "192.0.2.0/24"]);
         assert_eq!(bgp.announce[0].degrade.med, Some(100));
         assert_eq!(bgp.announce[2].degrade.med, Some(7));
+
+        // Entries first, [bgp] after them.
+        let text = format!("[[bgp.announce]]\nprefix = \"10.0.0.0/8\"\n\n{HEAD}");
+        let (errors, bgp) = split_matches_whole(&text).expect("splits");
+        assert_eq!(errors, []);
+        assert_eq!(bgp.expect("[bgp] read").announce.len(), 1);
     }
 
     #[test]
