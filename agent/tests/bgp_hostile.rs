@@ -402,9 +402,15 @@ fn broken_attributes_are_treated_as_withdraw_or_reset_the_session_as_rfc7606_say
     p.stays_open(Duration::from_secs(1)).unwrap();
     let s = h.run.status();
     let n = neighbor(&s, HOSTILE);
+    // The two treated as withdraw count as UPDATEs received, like the
+    // two good ones.
     assert_eq!(
-        (n["state"].as_str(), n["messages"]["established"].as_u64()),
-        (Some("established"), Some(1)),
+        (
+            n["state"].as_str(),
+            n["messages"]["established"].as_u64(),
+            n["messages"]["updates_received"].as_u64()
+        ),
+        (Some("established"), Some(1), Some(4)),
         "{n:#}"
     );
 

@@ -31,6 +31,17 @@ impl MessageCounts {
         }
     }
 
+    /// A whole frame that arrived but did not decode: an UPDATE the
+    /// session treats as a withdraw (RFC 7606) or one that resets it is
+    /// still an UPDATE received, so it is counted by its header's type.
+    pub(super) fn received_undecoded(&mut self, frame: &[u8]) {
+        match frame.get(HEADER_LEN.saturating_sub(1)) {
+            Some(&TYPE_UPDATE) => bump(&mut self.updates_received),
+            Some(&TYPE_NOTIFICATION) => bump(&mut self.notifications_received),
+            _ => {}
+        }
+    }
+
     /// A message handed to a connection's writer.
     pub(super) fn sent(&mut self, m: &Message) {
         match m {
@@ -113,6 +124,25 @@ mod tests {
         c.sent(&eor);
         assert_eq!((c.updates_received, c.end_of_rib_received), (1, 1), "{c:?}");
         assert_eq!((c.updates_sent, c.end_of_rib_sent), (1, 1), "{c:?}");
+    }
+
+    #[test]
+    fn frames_that_do_not_decode_count_by_type() {
+        let mut frame = vec![0xff; 16];
+        frame.extend_from_slice(&[0, 23, TYPE_UPDATE, 0, 0, 0, 9]);
+        let mut c = MessageCounts::default();
+        c.received_undecoded(&frame);
+        frame[18] = TYPE_NOTIFICATION;
+        c.received_undecoded(&frame);
+        frame[18] = 4;
+        c.received_undecoded(&frame);
+        c.received_undecoded(&frame[..10]);
+        assert_eq!(
+            (c.updates_received, c.notifications_received),
+            (1, 1),
+            "{c:?}"
+        );
+        assert_eq!(c.end_of_rib_received, 0);
     }
 
     #[test]

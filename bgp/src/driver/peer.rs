@@ -298,7 +298,10 @@ impl PeerDriver {
                             self.counts.received(&m);
                             Event::Message(id, m)
                         }
-                        Err(e) => Event::DecodeError(id, e),
+                        Err(e) => {
+                            self.counts.received_undecoded(&frame);
+                            Event::DecodeError(id, e)
+                        }
                     }
                 }
                 Err(e) => {
