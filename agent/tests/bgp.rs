@@ -43,14 +43,7 @@ fn a_prefix_follows_wan_health_and_survives_a_restart_but_not_a_stop() {
         return;
     }
     let mut run = Run::start(options(), |_| {});
-    let peer = GobgpPeer::start(
-        &run.lab,
-        GobgpOptions {
-            listen_port: PEER_PORT,
-            ..GobgpOptions::default()
-        },
-    )
-    .unwrap();
+    let peer = gobgpd_peer(&run.lab, PEER_PORT);
     run.wait("the session established", |s| {
         s["bgp"]["neighbors"][0]["state"] == "established"
     });
@@ -124,14 +117,7 @@ fn a_degraded_announcement_changes_its_med_and_a_killed_agent_leaves_it_stale() 
          degrade = {{ med = 1000, prepend = 2, communities = [\"65001:666\"] }}\n"
     );
     let mut run = Run::start(opts, |_| {});
-    let peer = GobgpPeer::start(
-        &run.lab,
-        GobgpOptions {
-            listen_port: PEER_PORT,
-            ..GobgpOptions::default()
-        },
-    )
-    .unwrap();
+    let peer = gobgpd_peer(&run.lab, PEER_PORT);
     let route = || {
         peer.routes(Family::Ipv4)
             .ok()
@@ -232,14 +218,7 @@ fn sigterm_with_on_sigterm_retain_leaves_the_prefix_stale_at_the_peer() {
             .replace("[bgp]\n", "[bgp]\non_sigterm = \"retain\"\n");
         write(&f, &text);
     });
-    let peer = GobgpPeer::start(
-        &run.lab,
-        GobgpOptions {
-            listen_port: PEER_PORT,
-            ..GobgpOptions::default()
-        },
-    )
-    .unwrap();
+    let peer = gobgpd_peer(&run.lab, PEER_PORT);
     wait_peer("the prefix at the peer", || peer_has(&peer, Some(false)));
     run.agent.signal(nix::sys::signal::Signal::SIGTERM);
     let status = run

@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use mpwan_lab::addr::{BGP_GW_V4, BGP_PEER_V4};
-use mpwan_lab::bgp_peer::{Family, GobgpOptions, GobgpPeer};
+use mpwan_lab::bgp_peer::{Family, GobgpPeer};
 use mpwan_lab::{AgentConfigOptions, BgpOptions, Role, Wan, skip_without_netns};
 use raw_bgp::*;
 use serde_json::Value;
@@ -111,14 +111,7 @@ impl Hostile {
                 .run(&["ip", "addr", "add", &format!("{a}/24"), "dev", "gw"])
                 .unwrap();
         }
-        let gobgp = GobgpPeer::start(
-            &run.lab,
-            GobgpOptions {
-                listen_port: PEER_PORT,
-                ..GobgpOptions::default()
-            },
-        )
-        .unwrap();
+        let gobgp = gobgpd_peer(&run.lab, PEER_PORT);
         let s = run.wait("the gobgpd session established", |s| {
             neighbor(s, BGP_PEER_V4)["state"] == "established"
         });

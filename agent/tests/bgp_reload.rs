@@ -10,7 +10,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use mpwan_lab::bgp_peer::{Family, GobgpOptions, GobgpPeer};
+use mpwan_lab::bgp_peer::{Family, GobgpPeer};
 use mpwan_lab::{AgentConfigOptions, BgpOptions, addr, skip_without_netns};
 use serde_json::Value;
 
@@ -53,14 +53,7 @@ fn a_reload_adding_a_wan_and_prefixes_keeps_the_session_and_the_other_wans() {
         ..AgentConfigOptions::default()
     };
     let run = Run::start(opts, |_| {});
-    let peer = GobgpPeer::start(
-        &run.lab,
-        GobgpOptions {
-            listen_port: PEER_PORT,
-            ..GobgpOptions::default()
-        },
-    )
-    .unwrap();
+    let peer = gobgpd_peer(&run.lab, PEER_PORT);
     wait_peer("the prefix at the peer", || {
         has(&peer, Family::Ipv4, PREFIX)
     });

@@ -10,7 +10,6 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use common::*;
-use mpwan_lab::bgp_peer::{GobgpOptions, GobgpPeer};
 use mpwan_lab::{AgentConfigOptions, BgpOptions, NetNs, Role, Wan, skip_without_netns};
 
 /// Inside the gateway namespace: its loopback is the lab's own.
@@ -278,14 +277,7 @@ fn bgp_metrics_count_the_session_and_its_updates() {
         ..AgentConfigOptions::default()
     };
     let run = Run::start(opts, |_| {});
-    let _peer = GobgpPeer::start(
-        &run.lab,
-        GobgpOptions {
-            listen_port: PEER_PORT,
-            ..GobgpOptions::default()
-        },
-    )
-    .unwrap();
+    let _peer = gobgpd_peer(&run.lab, PEER_PORT);
     let neighbor = run.status()["bgp"]["neighbors"][0]["address"]
         .as_str()
         .unwrap()

@@ -519,15 +519,15 @@ pub trait LabPeer {
     /// How messages name it ("BIRD", "bgpd").
     fn name(&self) -> &'static str;
     /// The session state with the agent, lowercase ("established", …).
-    fn session_state(&self) -> Result<String>;
+    fn state(&self) -> Result<String>;
     /// GR, LLGR and the N bit as the daemon reports them.
-    fn gr(&self) -> Result<GrNegotiated>;
+    fn gr_negotiated(&self) -> Result<GrNegotiated>;
     /// The daemon's table of `family`.
-    fn table(&self, family: Family) -> Result<Vec<PeerRoute>>;
-    /// Polls [`LabPeer::table`] on a thread; see [`RibWatch`].
-    fn watch_table(&self, family: Family, interval: Duration) -> Result<RibWatch>;
+    fn routes(&self, family: Family) -> Result<Vec<PeerRoute>>;
+    /// Polls [`LabPeer::routes`] on a thread; see [`RibWatch`].
+    fn watch(&self, family: Family, interval: Duration) -> Result<RibWatch>;
     /// Originates `prefix` towards the agent.
-    fn originate(&mut self, prefix: &str) -> Result<()>;
+    fn announce(&mut self, prefix: &str) -> Result<()>;
     /// The NOTIFICATIONs it logged as received from the agent, a line each.
     fn notifications_received(&self) -> Vec<String>;
     /// Its own account of the session and whether it still runs, for

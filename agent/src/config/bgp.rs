@@ -59,30 +59,21 @@ pub(crate) fn read(
         })
         .unwrap_or(defaults::ON_SIGTERM);
 
-    let mut neighbors = Vec::new();
-    let mut seen_neighbors: Vec<(IpAddr, Loc)> = Vec::new();
+    let mut neighbors = Distinct::default();
     for n in t
         .get("neighbor")
         .and_then(|item| item.tables(d))
         .unwrap_or_default()
     {
-        let Some((neighbor, loc)) = read_neighbor(d, n) else {
-            continue;
-        };
-        if let Some((_, first)) = seen_neighbors.iter().find(|(a, _)| *a == neighbor.address) {
-            let message = format!(
-                "neighbor {} is already configured as {}",
-                neighbor.address,
-                describe_loc(first)
-            );
-            d.error_at(&loc, message);
-            continue;
+        if let Some((neighbor, loc)) = read_neighbor(d, n) {
+            let address = neighbor.address;
+            neighbors.keep(d, address, neighbor, loc, |first| {
+                format!("neighbor {address} is already configured as {first}")
+            });
         }
-        seen_neighbors.push((neighbor.address, loc));
-        neighbors.push(neighbor);
     }
 
-    let mut announce = Announce::default();
+    let mut announce = Distinct::default();
     let from_table = t.get("announce");
     match source {
         Announcements::InTable => {
@@ -91,7 +82,7 @@ pub(crate) fn read(
                 .unwrap_or_default()
             {
                 let read = read_announce(d, entry, wans);
-                announce.keep(d, read);
+                keep_announce(d, &mut announce, read);
             }
         }
         Announcements::Sections {
@@ -113,7 +104,7 @@ pub(crate) fn read(
         restart_time,
         long_lived_stale_time,
         on_sigterm,
-        neighbors,
+        neighbors: neighbors.entries,
         // Into an Arc as it is: `Arc<[T]>` would copy 100 000 entries.
         announce: {
             let mut entries = announce.entries;
@@ -139,31 +130,53 @@ pub(crate) enum Announcements<'a> {
     },
 }
 
-/// The announcements read so far, each prefix once.
-#[derive(Default)]
-struct Announce {
-    entries: Vec<AnnounceConfig>,
+/// Entries in file order, each key once: an entry whose key came before
+/// is reported where it stands, naming the first, and left out.
+struct Distinct<K, T> {
+    entries: Vec<T>,
     /// A map, not a list searched per entry: a configuration may announce
     /// 100 000 prefixes, and a linear search made loading quadratic.
-    seen: HashMap<Prefix, Loc>,
+    seen: HashMap<K, Loc>,
 }
 
-impl Announce {
-    fn keep(&mut self, d: &mut Diag<'_>, read: Option<(AnnounceConfig, Loc)>) {
-        let Some((entry, loc)) = read else {
-            return;
-        };
-        if let Some(first) = self.seen.get(&entry.prefix) {
-            let message = format!(
-                "prefix {} is already announced by {}",
-                entry.prefix,
-                describe_loc(first)
-            );
-            d.error_at(&loc, message);
+impl<K, T> Default for Distinct<K, T> {
+    fn default() -> Self {
+        Distinct {
+            entries: Vec::new(),
+            seen: HashMap::new(),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq, T> Distinct<K, T> {
+    /// `duplicate` words the error from where the first one is
+    /// ("bgp.neighbor[0] (line 12)").
+    fn keep(
+        &mut self,
+        d: &mut Diag<'_>,
+        key: K,
+        entry: T,
+        loc: Loc,
+        duplicate: impl FnOnce(&str) -> String,
+    ) {
+        if let Some(first) = self.seen.get(&key) {
+            d.error_at(&loc, duplicate(&describe_loc(first)));
             return;
         }
-        self.seen.insert(entry.prefix, loc);
+        self.seen.insert(key, loc);
         self.entries.push(entry);
+    }
+}
+
+type Announce = Distinct<Prefix, AnnounceConfig>;
+
+/// Keeps an announcement read (None: it had errors, already reported).
+fn keep_announce(d: &mut Diag<'_>, announce: &mut Announce, read: Option<(AnnounceConfig, Loc)>) {
+    if let Some((entry, loc)) = read {
+        let prefix = entry.prefix;
+        announce.keep(d, prefix, entry, loc, |first| {
+            format!("prefix {prefix} is already announced by {first}")
+        });
     }
 }
 
@@ -200,7 +213,7 @@ fn read_sections(
             read_announce(d, table, wans)
         });
         // Where the duplicate is was resolved inside the section.
-        announce.keep(d, read);
+        keep_announce(d, announce, read);
     }
     Some(())
 }

@@ -38,7 +38,7 @@ pub fn options() -> AgentConfigOptions {
 /// Whether the daemon holds [`PREFIX`], stale or fresh as `stale` asks
 /// (either when None).
 pub fn has<P: LabPeer>(peer: &P, stale: Option<bool>) -> bool {
-    peer.table(Family::Ipv4).is_ok_and(|routes| {
+    peer.routes(Family::Ipv4).is_ok_and(|routes| {
         routes
             .iter()
             .any(|r| r.prefix == PREFIX && stale.is_none_or(|s| r.stale == s))
@@ -72,9 +72,9 @@ pub fn follows_wan_health_and_survives_a_restart<P: LabPeer>(
     let mut peer = start(&run);
     let name = peer.name();
     wait_peer(&mut peer, "the session established at the daemon", |p| {
-        p.session_state().is_ok_and(|s| s == "established")
+        p.state().is_ok_and(|s| s == "established")
     });
-    let gr = peer.gr().unwrap();
+    let gr = peer.gr_negotiated().unwrap();
     assert!(gr_ok(&gr), "{gr:?}\n{}", peer.diagnose());
     run.wait("the session established", |s| {
         s["bgp"]["neighbors"][0]["state"] == "established"
@@ -97,9 +97,7 @@ pub fn follows_wan_health_and_survives_a_restart<P: LabPeer>(
     wait_peer(&mut peer, "the prefix back", |p| has(p, Some(false)));
 
     // `mpwan restart`: the daemon never loses the prefix.
-    let watch = peer
-        .watch_table(Family::Ipv4, Duration::from_millis(50))
-        .unwrap();
+    let watch = peer.watch(Family::Ipv4, Duration::from_millis(50)).unwrap();
     run.cli_ok("restart");
     run.wait("re-established after the restart", |s| {
         s["bgp"]["neighbors"][0]["state"] == "established"
@@ -171,7 +169,7 @@ pub fn keeps_a_restarting_peers_route<P: LabPeer>(
 ) {
     let run = Run::start(plain_options(), |_| {});
     let mut peer = start(&run);
-    peer.originate(PEER_PREFIX).unwrap();
+    peer.announce(PEER_PREFIX).unwrap();
     run.wait("the daemon's route received", |s| {
         let n = &s["bgp"]["neighbors"][0];
         n["state"] == "established" && n["received"] == 1 && n["stale"] == 0

@@ -65,6 +65,15 @@ impl ConfDir {
 }
 
 /// A WAN file with one ICMP target.
+/// gobgpd in the peer namespace, listening on `port` for the agent.
+pub fn gobgpd_peer(lab: &Lab, port: u16) -> mpwan_lab::GobgpPeer {
+    let opts = mpwan_lab::GobgpOptions {
+        listen_port: port,
+        ..mpwan_lab::GobgpOptions::default()
+    };
+    mpwan_lab::GobgpPeer::start(lab, opts).expect("gobgpd starts")
+}
+
 pub fn wan_toml(interface: &str, target: &str) -> String {
     format!("interface = \"{interface}\"\n[[probe]]\nmethod = \"icmp\"\ntargets = [\"{target}\"]\n")
 }

@@ -105,6 +105,17 @@ struct Entry {
 }
 
 impl Entry {
+    /// As it starts: no condition holds yet.
+    fn new(prefix: Prefix, degrade: Option<u32>) -> Entry {
+        let mut e = Entry {
+            prefix,
+            degrade,
+            state: PrefixState::Withdrawn,
+        };
+        e.state = e.state_when(false);
+        e
+    }
+
     fn state_when(&self, holds: bool) -> PrefixState {
         match (holds, self.degrade) {
             (true, _) => PrefixState::Announced,
@@ -134,24 +145,10 @@ impl Policy {
                                 count: d.communities.len(),
                             });
                         }
-                        Some(match degrade_index.get(&d) {
-                            Some(&i) => i,
-                            None => {
-                                let i = u32::try_from(degrades.len())
-                                    .map_err(|_| PolicyError::TooManyDegrades)?;
-                                degrade_index.insert(d.clone(), i);
-                                degrades.push(d);
-                                i
-                            }
-                        })
+                        Some(number(&mut degrades, &mut degrade_index, d)?)
                     }
                 };
-                let mut entry = Entry {
-                    prefix: spec.prefix,
-                    degrade,
-                    state: PrefixState::Withdrawn,
-                };
-                entry.state = entry.state_when(false);
+                let entry = Entry::new(spec.prefix, degrade);
                 Ok((entry, spec.condition))
             })
             .collect::<Result<_, _>>()?;
@@ -250,6 +247,22 @@ impl Policy {
             PrefixState::Withdrawn => None,
         })
     }
+}
+
+/// The number of degrade setting `d` in `degrades`, added there at its
+/// first use.
+fn number(
+    degrades: &mut Vec<Degrade>,
+    index: &mut HashMap<Degrade, u32>,
+    d: Degrade,
+) -> Result<u32, PolicyError> {
+    if let Some(&i) = index.get(&d) {
+        return Ok(i);
+    }
+    let i = u32::try_from(degrades.len()).map_err(|_| PolicyError::TooManyDegrades)?;
+    index.insert(d.clone(), i);
+    degrades.push(d);
+    Ok(i)
 }
 
 #[cfg(test)]

@@ -160,20 +160,8 @@ impl BenchAgent {
     /// `mpwan status --json`, run outside the namespace: it only needs the
     /// socket file.
     pub fn status(&self) -> Result<Value> {
-        let out = Command::new(&self.mpwan)
-            .args(["status", "--json", "--socket"])
-            .arg(&self.socket)
-            .stdin(Stdio::null())
-            .output()
-            .context("running mpwan status --json")?;
-        if !out.status.success() {
-            bail!(
-                "mpwan status failed ({}): {}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
-        }
-        serde_json::from_slice(&out.stdout).context("mpwan status --json printed no JSON")
+        let out = mpwan_cli(&self.mpwan, &self.socket, &["status", "--json"])?;
+        serde_json::from_str(&out).context("mpwan status --json printed no JSON")
     }
 
     /// Waits until `check` accepts the status; its last error says why not.
@@ -238,6 +226,28 @@ pub fn wan_state(status: &Value, name: &str) -> Result<String> {
         .as_str()
         .map(str::to_string)
         .with_context(|| format!("{name} has no state in {status}"))
+}
+
+/// Runs `mpwan ARGS --socket SOCKET` (outside the namespaces: the CLI only
+/// needs the socket file) and returns what it printed on stdout; fails
+/// with its stderr when it does not succeed.
+pub fn mpwan_cli(mpwan: &Path, socket: &Path, args: &[&str]) -> Result<String> {
+    let out = Command::new(mpwan)
+        .args(args)
+        .arg("--socket")
+        .arg(socket)
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("running mpwan {}", args.join(" ")))?;
+    if !out.status.success() {
+        bail!(
+            "mpwan {} failed ({}): {}",
+            args.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 #[cfg(test)]

@@ -25,15 +25,14 @@
 
 use std::net::IpAddr;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 
-use super::agent::BenchAgent;
+use super::agent::{BenchAgent, mpwan_cli};
 use super::bgp::speakers::{API_PORT, Bird, Gobgpd, Mode, received};
 use super::bgp::{GW, LONG, PEER, poll_until, prefixes};
-use super::stats::{Summary, print_table};
+use super::stats::{mib_cell, ms_cell, print_table};
 use super::summary;
 use crate::bgp_peer::{GobgpCli, session_state};
 use crate::wait::{Clock, Hopeless};
@@ -248,19 +247,7 @@ fn restart(
     let names = prefix_names();
     let watch = peer.watch(Family::Ipv4, Duration::from_millis(20))?;
     let clock = Clock::start();
-    let out = Command::new(mpwan)
-        .args(["restart", "--socket"])
-        .arg(&paths.control_socket)
-        .stdin(Stdio::null())
-        .output()
-        .context("running mpwan restart")?;
-    if !out.status.success() {
-        bail!(
-            "mpwan restart: {}: {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
+    mpwan_cli(mpwan, &paths.control_socket, &["restart"])?;
     // The receiver marks the routes stale when the old image's session
     // closes, and fresh again at the new image's End-of-RIB.
     let held = |stale: bool| -> Result<bool> {
@@ -345,42 +332,14 @@ fn bird_run(lab: &Lab, plan: Plan, run: usize) -> Result<Rss> {
     Rss::of(b.pid())
 }
 
-/// A cell of MiB from KiB samples: `5.2` or `5.2 (5.1-5.4)`.
-fn mib_cell(kib: &[u64]) -> String {
-    // Summary works on durations: one KiB per microsecond keeps every
-    // value exact.
-    let as_d: Vec<Duration> = kib.iter().map(|&k| Duration::from_micros(k)).collect();
-    let Some(s) = Summary::of(&as_d) else {
-        return "-".into();
-    };
-    let f = |d: Duration| format!("{:.2}", d.as_micros() as f64 / 1024.0);
-    if s.n == 1 {
-        f(s.median)
-    } else {
-        format!("{} ({}-{})", f(s.median), f(s.min), f(s.max))
-    }
-}
-
-/// A cell of milliseconds, same shape.
-fn ms_cell(samples: &[Duration]) -> String {
-    let Some(s) = Summary::of(samples) else {
-        return "-".into();
-    };
-    let f = |d: Duration| format!("{:.0}", d.as_secs_f64() * 1000.0);
-    if s.n == 1 {
-        f(s.median)
-    } else {
-        format!("{} ({}-{})", f(s.median), f(s.min), f(s.max))
-    }
-}
-
 fn rss_of(v: &[Rss], f: fn(&Rss) -> u64) -> Vec<u64> {
     v.iter().map(f).collect()
 }
 
 /// The table's rows: figure, mpwan, gobgpd, BIRD, goal.
 pub fn rows(r: &Results) -> Vec<[String; 5]> {
-    let rss = |f: fn(&Rss) -> u64| [&r.mpwan, &r.gobgpd, &r.bird].map(|v| mib_cell(&rss_of(v, f)));
+    let rss =
+        |f: fn(&Rss) -> u64| [&r.mpwan, &r.gobgpd, &r.bird].map(|v| mib_cell(&rss_of(v, f), 2));
     let [m, g, b] = rss(|s| s.vm_rss);
     let [mh, gh, bh] = rss(|s| s.vm_hwm);
     let met = summary::median(&rss_of(&r.mpwan, |s| s.vm_rss)).map_or("", |k| {
@@ -404,7 +363,10 @@ pub fn rows(r: &Results) -> Vec<[String; 5]> {
         ],
         [
             "mpwan restart -> prefixes fresh at the peer (ms)".into(),
-            ms_cell(&r.restarts.iter().map(|s| s.to_fresh).collect::<Vec<_>>()),
+            ms_cell(
+                &r.restarts.iter().map(|s| s.to_fresh).collect::<Vec<_>>(),
+                0,
+            ),
             dash(),
             dash(),
             dash(),
@@ -492,8 +454,8 @@ mod tests {
 
     #[test]
     fn cells_and_rows() {
-        assert_eq!(mib_cell(&[1024, 2048, 3072]), "2.00 (1.00-3.00)");
-        assert_eq!(mib_cell(&[]), "-");
+        assert_eq!(mib_cell(&[1024, 2048, 3072], 2), "2.00 (1.00-3.00)");
+        assert_eq!(mib_cell(&[], 2), "-");
         let rss = |k| Rss {
             vm_rss: k,
             vm_hwm: k,

@@ -43,6 +43,36 @@ pub fn ms(d: Duration, decimals: usize) -> String {
     format!("{:.*} ms", decimals, d.as_secs_f64() * 1000.0)
 }
 
+/// A table cell of samples: the median, with min-max when there are
+/// several (`1234 (1200-1300)`), each written by `f`; `-` for none.
+fn cell(samples: &[Duration], f: impl Fn(Duration) -> String) -> String {
+    let Some(s) = Summary::of(samples) else {
+        return "-".into();
+    };
+    if s.n == 1 {
+        f(s.median)
+    } else {
+        format!("{} ({}-{})", f(s.median), f(s.min), f(s.max))
+    }
+}
+
+/// A cell of milliseconds with `decimals` decimals (see [`cell`]).
+pub fn ms_cell(samples: &[Duration], decimals: usize) -> String {
+    cell(samples, |d| {
+        format!("{:.*}", decimals, d.as_secs_f64() * 1000.0)
+    })
+}
+
+/// A cell of MiB from KiB samples, with `decimals` decimals (see [`cell`]).
+pub fn mib_cell(kib: &[u64], decimals: usize) -> String {
+    // Summary works on durations: one KiB per microsecond keeps every
+    // value exact.
+    let as_d: Vec<Duration> = kib.iter().map(|&k| Duration::from_micros(k)).collect();
+    cell(&as_d, |d| {
+        format!("{:.*}", decimals, d.as_micros() as f64 / 1024.0)
+    })
+}
+
 /// Prints `header` and `rows` as a Markdown table, each column as wide as
 /// its widest cell.
 pub fn print_table<R: AsRef<[String]>>(header: &[&str], rows: &[R]) {

@@ -221,44 +221,9 @@ impl BirdPeer {
         &self.config
     }
 
-    /// The session state with the agent, lowercase ("established",
-    /// "passive", "active", …).
-    pub fn state(&self) -> Result<String> {
-        let info = self.cli.protocol_info()?;
-        field(&info, "BGP state:")
-            .map(str::to_lowercase)
-            .ok_or_else(|| anyhow!("no BGP state in:\n{info}"))
-    }
-
     /// `show protocols all agent`, for messages.
     pub fn protocol_info(&self) -> Result<String> {
         self.cli.protocol_info()
-    }
-
-    /// GR and LLGR as BIRD reports them: both its own and the agent's
-    /// capability lists hold them. Only meaningful while established (BIRD
-    /// forgets the neighbour's capabilities when the session goes).
-    pub fn gr_negotiated(&self) -> Result<GrNegotiated> {
-        parse_gr(&self.cli.protocol_info()?)
-    }
-
-    /// BIRD's table of `family`: one entry per route.
-    pub fn routes(&self, family: Family) -> Result<Vec<PeerRoute>> {
-        self.cli.routes(family)
-    }
-
-    /// Polls the table of `family` every `interval` on a thread until
-    /// [`RibWatch::stop`], recording each change.
-    pub fn watch(&self, family: Family, interval: Duration) -> Result<RibWatch> {
-        let cli = self.cli.clone();
-        RibWatch::start(move |f| cli.routes(f), family, interval)
-    }
-
-    /// Originates `prefix` towards the agent (a static route, then
-    /// `birdc configure`).
-    pub fn announce(&mut self, prefix: &str) -> Result<()> {
-        self.announced.insert(prefix.to_string());
-        self.reconfigure()
     }
 
     /// Withdraws a prefix [`BirdPeer::announce`] originated.
@@ -523,24 +488,39 @@ impl LabPeer for BirdPeer {
         "BIRD"
     }
 
-    fn session_state(&self) -> Result<String> {
-        self.state()
+    /// The session state with the agent, lowercase ("established",
+    /// "passive", "active", …).
+    fn state(&self) -> Result<String> {
+        let info = self.cli.protocol_info()?;
+        field(&info, "BGP state:")
+            .map(str::to_lowercase)
+            .ok_or_else(|| anyhow!("no BGP state in:\n{info}"))
     }
 
-    fn gr(&self) -> Result<GrNegotiated> {
-        self.gr_negotiated()
+    /// GR and LLGR as BIRD reports them: both its own and the agent's
+    /// capability lists hold them. Only meaningful while established (BIRD
+    /// forgets the neighbour's capabilities when the session goes).
+    fn gr_negotiated(&self) -> Result<GrNegotiated> {
+        parse_gr(&self.cli.protocol_info()?)
     }
 
-    fn table(&self, family: Family) -> Result<Vec<PeerRoute>> {
-        self.routes(family)
+    /// BIRD's table of `family`: one entry per route.
+    fn routes(&self, family: Family) -> Result<Vec<PeerRoute>> {
+        self.cli.routes(family)
     }
 
-    fn watch_table(&self, family: Family, interval: Duration) -> Result<RibWatch> {
-        self.watch(family, interval)
+    /// Polls the table of `family` every `interval` on a thread until
+    /// [`RibWatch::stop`], recording each change.
+    fn watch(&self, family: Family, interval: Duration) -> Result<RibWatch> {
+        let cli = self.cli.clone();
+        RibWatch::start(move |f| cli.routes(f), family, interval)
     }
 
-    fn originate(&mut self, prefix: &str) -> Result<()> {
-        self.announce(prefix)
+    /// Originates `prefix` towards the agent (a static route, then
+    /// `birdc configure`).
+    fn announce(&mut self, prefix: &str) -> Result<()> {
+        self.announced.insert(prefix.to_string());
+        self.reconfigure()
     }
 
     /// BIRD logs "agent: Received: <reason>" for each one.

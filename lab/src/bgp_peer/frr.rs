@@ -230,42 +230,6 @@ impl FrrPeer {
         self.config()
     }
 
-    /// The session state with the agent, lowercase ("established",
-    /// "active", …).
-    pub fn state(&self) -> Result<String> {
-        let n = self.cli.neighbor()?;
-        n["bgpState"]
-            .as_str()
-            .map(str::to_lowercase)
-            .ok_or_else(|| anyhow!("no bgpState in {n}"))
-    }
-
-    /// GR and LLGR as bgpd reports them (`advertisedAndReceived`), and
-    /// the N bit the agent sent. Only meaningful while established.
-    pub fn gr_negotiated(&self) -> Result<GrNegotiated> {
-        parse_gr(&self.cli.neighbor()?)
-    }
-
-    /// bgpd's table of `family`: one entry per path.
-    pub fn routes(&self, family: Family) -> Result<Vec<PeerRoute>> {
-        self.cli.routes(family)
-    }
-
-    /// Polls the table of `family` every `interval` on a thread until
-    /// [`RibWatch::stop`], recording each change.
-    pub fn watch(&self, family: Family, interval: Duration) -> Result<RibWatch> {
-        let cli = self.cli.clone();
-        RibWatch::start(move |f| cli.routes(f), family, interval)
-    }
-
-    /// Originates `prefix` towards the agent (`network`, and in the
-    /// configuration file for a later start).
-    pub fn announce(&mut self, prefix: &str) -> Result<()> {
-        self.announced.insert(prefix.to_string());
-        self.write_config()?;
-        self.network(prefix, "network")
-    }
-
     /// Withdraws a prefix [`FrrPeer::announce`] originated.
     pub fn withdraw(&mut self, prefix: &str) -> Result<()> {
         self.announced.remove(prefix);
@@ -443,24 +407,40 @@ impl LabPeer for FrrPeer {
         "bgpd"
     }
 
-    fn session_state(&self) -> Result<String> {
-        self.state()
+    /// The session state with the agent, lowercase ("established",
+    /// "active", …).
+    fn state(&self) -> Result<String> {
+        let n = self.cli.neighbor()?;
+        n["bgpState"]
+            .as_str()
+            .map(str::to_lowercase)
+            .ok_or_else(|| anyhow!("no bgpState in {n}"))
     }
 
-    fn gr(&self) -> Result<GrNegotiated> {
-        self.gr_negotiated()
+    /// GR and LLGR as bgpd reports them (`advertisedAndReceived`), and
+    /// the N bit the agent sent. Only meaningful while established.
+    fn gr_negotiated(&self) -> Result<GrNegotiated> {
+        parse_gr(&self.cli.neighbor()?)
     }
 
-    fn table(&self, family: Family) -> Result<Vec<PeerRoute>> {
-        self.routes(family)
+    /// bgpd's table of `family`: one entry per path.
+    fn routes(&self, family: Family) -> Result<Vec<PeerRoute>> {
+        self.cli.routes(family)
     }
 
-    fn watch_table(&self, family: Family, interval: Duration) -> Result<RibWatch> {
-        self.watch(family, interval)
+    /// Polls the table of `family` every `interval` on a thread until
+    /// [`RibWatch::stop`], recording each change.
+    fn watch(&self, family: Family, interval: Duration) -> Result<RibWatch> {
+        let cli = self.cli.clone();
+        RibWatch::start(move |f| cli.routes(f), family, interval)
     }
 
-    fn originate(&mut self, prefix: &str) -> Result<()> {
-        self.announce(prefix)
+    /// Originates `prefix` towards the agent (`network`, and in the
+    /// configuration file for a later start).
+    fn announce(&mut self, prefix: &str) -> Result<()> {
+        self.announced.insert(prefix.to_string());
+        self.write_config()?;
+        self.network(prefix, "network")
     }
 
     /// bgpd logs "%NOTIFICATION(Hard Reset): received from neighbor

@@ -13,10 +13,10 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
+use mpwan_lab::bench::agent::mpwan_cli as cli;
 use mpwan_lab::bgp_peer::{Family, GobgpOptions, GobgpPeer};
 use mpwan_lab::wait::{Clock, until};
 use mpwan_lab::{AgentConfigOptions, BgpOptions, Lab, LabChild, MptcpStream, Role, Wan, addr};
@@ -327,24 +327,4 @@ fn story(
         "{PREFIX} withdrawn at once by the peer (Cease on stop)"
     ));
     Ok(())
-}
-
-/// Runs the CLI (outside the namespace: it only needs the socket file).
-fn cli(mpwan: &Path, socket: &Path, args: &[&str]) -> Result<String> {
-    let out = Command::new(mpwan)
-        .args(args)
-        .arg("--socket")
-        .arg(socket)
-        .stdin(Stdio::null())
-        .output()
-        .with_context(|| format!("running mpwan {}", args.join(" ")))?;
-    if !out.status.success() {
-        bail!(
-            "mpwan {} failed ({}): {}",
-            args.join(" "),
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }

@@ -8,7 +8,7 @@ use super::announce::Announce;
 use super::receive::{Column, Receive};
 use super::withdraw::WithdrawSample;
 use super::{Plan, Sample};
-use crate::bench::stats::{Summary, print_table};
+use crate::bench::stats::{Summary, mib_cell, ms_cell, print_table};
 use crate::bench::summary;
 
 /// Everything the three scenarios measured.
@@ -20,35 +20,6 @@ pub struct Results {
     pub receive: Receive,
     pub withdraw: Vec<WithdrawSample>,
     pub elapsed: Duration,
-}
-
-/// A cell of milliseconds: `1234` or `1234 (1200-1300)`.
-fn ms_cell(samples: &[Duration], decimals: usize) -> String {
-    let Some(s) = Summary::of(samples) else {
-        return "-".into();
-    };
-    let f = |d: Duration| format!("{:.*}", decimals, d.as_secs_f64() * 1000.0);
-    if s.n == 1 {
-        f(s.median)
-    } else {
-        format!("{} ({}-{})", f(s.median), f(s.min), f(s.max))
-    }
-}
-
-/// A cell of MiB from KiB samples, same shape.
-fn mib_cell(kib: &[u64]) -> String {
-    // Summary works on durations: one KiB per microsecond keeps every
-    // value exact.
-    let as_d: Vec<Duration> = kib.iter().map(|&k| Duration::from_micros(k)).collect();
-    let Some(s) = Summary::of(&as_d) else {
-        return "-".into();
-    };
-    let f = |d: Duration| format!("{:.1}", d.as_micros() as f64 / 1024.0);
-    if s.n == 1 {
-        f(s.median)
-    } else {
-        format!("{} ({}-{})", f(s.median), f(s.min), f(s.max))
-    }
 }
 
 /// A column's cell: its successful runs, and how many failed.
@@ -92,8 +63,8 @@ pub fn rows(plan: Plan, r: &Results) -> Vec<[String; 4]> {
         ],
         [
             format!("announce {na} to gobgpd: announcer peak RSS (MiB)"),
-            mib_cell(&rss(&a.mpwan)),
-            mib_cell(&rss(&a.gobgpd)),
+            mib_cell(&rss(&a.mpwan), 1),
+            mib_cell(&rss(&a.gobgpd), 1),
             dash(),
         ],
         [
@@ -122,8 +93,8 @@ pub fn rows(plan: Plan, r: &Results) -> Vec<[String; 4]> {
         ],
         [
             format!("announce {na} to BIRD: announcer peak RSS (MiB)"),
-            mib_cell(&rss(&r.announce_bird.mpwan)),
-            mib_cell(&rss(&r.announce_bird.gobgpd)),
+            mib_cell(&rss(&r.announce_bird.mpwan), 1),
+            mib_cell(&rss(&r.announce_bird.gobgpd), 1),
             dash(),
         ],
         [
@@ -134,9 +105,9 @@ pub fn rows(plan: Plan, r: &Results) -> Vec<[String; 4]> {
         ],
         [
             format!("receive {nr}: receiver peak RSS (MiB)"),
-            column_cell(&v.mpwan, |s| mib_cell(&rss(s))),
-            column_cell(&v.gobgpd, |s| mib_cell(&rss(s))),
-            column_cell(&v.bird, |s| mib_cell(&rss(s))),
+            column_cell(&v.mpwan, |s| mib_cell(&rss(s), 1)),
+            column_cell(&v.gobgpd, |s| mib_cell(&rss(s), 1)),
+            column_cell(&v.bird, |s| mib_cell(&rss(s), 1)),
         ],
         [
             "withdraw: WAN2 down (log) -> agent decision (log) (ms)".into(),
@@ -254,7 +225,7 @@ mod tests {
         assert_eq!(ms_cell(&[d(30), d(10), d(20)], 0), "20 (10-30)");
         assert_eq!(ms_cell(&[d(7)], 1), "7.0");
         assert_eq!(ms_cell(&[], 0), "-");
-        assert_eq!(mib_cell(&[1024, 2048, 3072]), "2.0 (1.0-3.0)");
-        assert_eq!(mib_cell(&[1536]), "1.5");
+        assert_eq!(mib_cell(&[1024, 2048, 3072], 1), "2.0 (1.0-3.0)");
+        assert_eq!(mib_cell(&[1536], 1), "1.5");
     }
 }

@@ -13,15 +13,14 @@
 //! Both ends read CLOCK_REALTIME on this machine.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde_json::Value;
 
 use super::Plan;
 use super::monitor::{RibEvent, RibMonitor};
-use crate::bench::agent::{BenchAgent, STEP};
+use crate::bench::agent::{BenchAgent, STEP, mpwan_cli};
 use crate::bench::wall_now;
 use crate::bgp_peer::GOBGP_API_PORT;
 use crate::{AgentConfigOptions, AgentPaths, BgpOptions, GobgpOptions, GobgpPeer, Lab, Role, Wan};
@@ -120,19 +119,7 @@ fn one(
         .context("the announcement after WAN2's return")?;
     let mark = monitor.mark();
     let stop = wall_now();
-    let out = Command::new(mpwan)
-        .args(["stop", "--socket"])
-        .arg(&paths.control_socket)
-        .stdin(Stdio::null())
-        .output()
-        .context("running mpwan stop")?;
-    if !out.status.success() {
-        bail!(
-            "mpwan stop: {}: {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
+    mpwan_cli(mpwan, &paths.control_socket, &["stop"])?;
     let gone = monitor
         .wait(PREFIX, RibEvent::Withdrawn, mark, STEP)
         .context("the withdrawal after mpwan stop")?;
