@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use mpwan_lab::bgp_peer::{Family, GobgpOptions, GobgpPeer};
+use mpwan_lab::bgp_peer::{Family, GobgpPeer};
 use mpwan_lab::{AgentConfigOptions, BgpOptions, Wan, skip_without_netns};
 
 const PREFIX: &str = "198.51.100.0/24";
@@ -170,11 +170,7 @@ fn a_gracefully_restarting_peer_keeps_its_routes_in_our_adj_rib_in() {
         return;
     }
     let run = Run::start(options(), |_| {});
-    let opts = GobgpOptions {
-        listen_port: PEER_PORT,
-        ..GobgpOptions::default()
-    };
-    let mut peer = GobgpPeer::start(&run.lab, opts.clone()).unwrap();
+    let mut peer = gobgpd_peer(&run.lab, PEER_PORT);
     run.wait("the session established", |s| {
         s["bgp"]["neighbors"][0]["state"] == "established"
     });
@@ -195,7 +191,7 @@ fn a_gracefully_restarting_peer_keeps_its_routes_in_our_adj_rib_in() {
 
     // It comes back and re-announces: refreshed, no longer restarting.
     drop(peer);
-    let peer = GobgpPeer::start(&run.lab, opts).unwrap();
+    let peer = gobgpd_peer(&run.lab, PEER_PORT);
     peer.announce("203.0.113.0/24").unwrap();
     run.wait("the session back and the route refreshed", |s| {
         let n = &s["bgp"]["neighbors"][0];

@@ -87,9 +87,6 @@ struct Hostile {
     run: Run,
     /// gobgpd's session record once established.
     gobgp_before: (Value, Value),
-    /// When the agent's gobgpd session was seen established, and its
-    /// uptime then.
-    up_at: (Instant, u64),
 }
 
 impl Hostile {
@@ -112,14 +109,9 @@ impl Hostile {
                 .unwrap();
         }
         let gobgp = gobgpd_peer(&run.lab, PEER_PORT);
-        let s = run.wait("the gobgpd session established", |s| {
+        run.wait("the gobgpd session established", |s| {
             neighbor(s, BGP_PEER_V4)["state"] == "established"
         });
-        #[allow(clippy::disallowed_methods)] // a test measuring wall time
-        let now = Instant::now();
-        let uptime = neighbor(s.last().unwrap(), BGP_PEER_V4)["uptime"]
-            .as_u64()
-            .unwrap();
         assert!(
             wait_for(DEADLINE, || gobgp.state().is_ok_and(|s| s == "established")),
             "gobgpd never saw the session established"
@@ -134,7 +126,6 @@ impl Hostile {
             gobgp,
             run,
             gobgp_before,
-            up_at: (now, uptime),
         }
     }
 
@@ -176,14 +167,9 @@ impl Hostile {
         let s = self.run.status();
         let n = neighbor(&s, BGP_PEER_V4);
         assert_eq!(n["state"], "established", "{n:#}");
+        // Reached Established once since the agent started: the session
+        // never restarted (exact, unlike an uptime in whole seconds).
         assert_eq!(n["messages"]["established"], 1, "{n:#}");
-        let (at, uptime) = self.up_at;
-        let elapsed = at.elapsed().as_secs();
-        let now = n["uptime"].as_u64().unwrap();
-        assert!(
-            now + 1 >= uptime + elapsed,
-            "the gobgpd session restarted: uptime {now} s, {elapsed} s after it was {uptime} s"
-        );
         assert_eq!(self.gobgp.state().unwrap(), "established");
         assert_eq!(
             gobgp_session(&self.gobgp),

@@ -133,14 +133,18 @@ fn only_changed_prefixes_are_sent() {
     assert_eq!(updates[1].attributes.med, Some(1000));
 }
 
+/// The `i`-th IPv4 /24 from 10.0.0.0/24 on: 10.x.y.0/24, four octets each
+/// on the wire.
+fn v4_24(i: u32) -> Prefix {
+    Prefix::new(IpAddr::V4(Ipv4Addr::from(0x0a00_0000 | (i << 8))), 24).expect("prefix")
+}
+
 fn many_specs(v4: usize, v6: usize) -> Vec<AnnounceSpec> {
     let mut specs = Vec::new();
     for i in 0..v4 {
         let i = u32::try_from(i).expect("small");
-        // 10.x.y.0/24: four octets each on the wire.
-        let addr = Ipv4Addr::from(0x0a00_0000 | (i << 8));
         specs.push(AnnounceSpec {
-            prefix: Prefix::new(IpAddr::V4(addr), 24).expect("prefix"),
+            prefix: v4_24(i),
             condition: if i % 2 == 0 { "even" } else { "odd" }.into(),
             on_down: OnDown::Degrade(degrade()),
         });
@@ -169,12 +173,8 @@ fn initial_table_packs_many_prefixes_in_few_messages() {
     pol.set_condition("even", true);
     // "odd" never held: half the IPv4 prefixes go out degraded.
     let mut r = rib(ebgp());
-    let mut buf = Vec::new();
-    let sent = r.sync(&pol, &mut buf);
+    let (sent, updates) = sync_counted(&mut r, &pol);
     assert_eq!(sent.announced, 4000);
-    assert!(sent.failed.is_empty());
-    let updates = decode_all(&buf, &Negotiated::FOUR_OCTET_AS);
-    assert_eq!(updates.len(), sent.messages);
     // 4096-octet messages: about 1000 /24s or 580 /48s each. Three attribute
     // groups (normal v4, degraded v4, v6): at most 2 + 2 + 2 messages.
     assert!(updates.len() <= 6, "{} messages", updates.len());
@@ -259,8 +259,7 @@ fn prefixes_with_one_setting_share_their_attributes() {
     // second half with one MED for all.
     let specs: Vec<AnnounceSpec> = (0..20_000u32)
         .map(|i| AnnounceSpec {
-            prefix: Prefix::new(IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + (i << 8))), 24)
-                .expect("prefix"),
+            prefix: v4_24(i),
             condition: "c".into(),
             on_down: OnDown::Degrade(Degrade {
                 med: Some(if i < 10_000 { i } else { 99_999 }),
@@ -270,13 +269,9 @@ fn prefixes_with_one_setting_share_their_attributes() {
         .collect();
     let pol = policy(specs);
     let mut r = rib(ebgp());
-    let mut buf = Vec::new();
-    let sent = r.sync(&pol, &mut buf);
+    let (sent, updates) = sync_counted(&mut r, &pol);
     assert_eq!(sent.announced, 20_000);
-    assert!(sent.failed.is_empty());
     // One message per distinct MED, then the shared group.
-    let updates = decode_all(&buf, &Negotiated::FOUR_OCTET_AS);
-    assert_eq!(updates.len(), sent.messages);
     assert!(updates.len() <= 10_000 + 20, "{} messages", updates.len());
     for (i, want) in [
         (0u32, 0u32),
@@ -284,8 +279,7 @@ fn prefixes_with_one_setting_share_their_attributes() {
         (10_000, 99_999),
         (19_999, 99_999),
     ] {
-        let prefix =
-            Prefix::new(IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + (i << 8))), 24).expect("prefix");
+        let prefix = v4_24(i);
         assert_eq!(r.get(&prefix).and_then(|a| a.med), Some(want), "{prefix}");
     }
     let a = p("10.39.16.0/24");

@@ -9,12 +9,14 @@ use anyhow::{Context, Result, ensure};
 
 use crate::addr;
 use crate::role::Wan;
+use crate::soak::truth::Timers;
 
 /// What [`write_agent_config`] puts in the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentConfigOptions {
     /// The body of `[tracker]` in mpwan.toml, as TOML lines. The default
-    /// holds timings fast enough for tests.
+    /// holds timings fast enough for tests: [`Timers::LAB`], from which
+    /// the soak derives its bounds.
     pub tracker: String,
     /// Probe the three IPv6 targets too, not only the IPv4 ones.
     pub icmp_v6: bool,
@@ -37,14 +39,7 @@ pub struct AgentConfigOptions {
 impl Default for AgentConfigOptions {
     fn default() -> Self {
         AgentConfigOptions {
-            tracker: "interval = \"250ms\"\n\
-                      failure_interval = \"250ms\"\n\
-                      recovery_interval = \"250ms\"\n\
-                      timeout = \"200ms\"\n\
-                      down = 3\n\
-                      up = 3\n\
-                      hold_down = \"1s\"\n"
-                .to_string(),
+            tracker: Timers::LAB.tracker_toml(),
             icmp_v6: true,
             dns_probe: false,
             http_probe: false,

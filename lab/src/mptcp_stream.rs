@@ -60,7 +60,8 @@ pub struct MptcpStream {
     threads: Vec<JoinHandle<Result<Result<()>>>>,
 }
 
-fn mptcp_socket() -> std::io::Result<Socket> {
+/// An IPv4 MPTCP stream socket.
+pub fn mptcp_socket() -> std::io::Result<Socket> {
     Socket::new(
         Domain::IPV4,
         Type::STREAM,
@@ -260,6 +261,19 @@ impl Drop for MptcpStream {
     }
 }
 
+/// Whether a read or write that failed with `e` is tried again: the
+/// socket timeouts (which let the threads see `stop`), and EINTR, seen
+/// once in the soak (the server's read, just as a subflow went with its
+/// WAN's carrier).
+fn retry(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock
+            | std::io::ErrorKind::TimedOut
+            | std::io::ErrorKind::Interrupted
+    )
+}
+
 fn serve(mut conn: TcpStream, p: &Mutex<Progress>, stop: &AtomicBool) -> Result<()> {
     conn.set_read_timeout(Some(Duration::from_millis(200)))?;
     let mut buf = vec![0u8; CHUNK];
@@ -268,18 +282,7 @@ fn serve(mut conn: TcpStream, p: &Mutex<Progress>, stop: &AtomicBool) -> Result<
         let n = match conn.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
-            // EINTR was seen once in the soak (the server's read, just as a
-            // subflow went with its WAN's carrier): retry, as on a timeout.
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock
-                        | std::io::ErrorKind::TimedOut
-                        | std::io::ErrorKind::Interrupted
-                ) =>
-            {
-                continue;
-            }
+            Err(e) if retry(&e) => continue,
             Err(e) => return Err(e).context("server read"),
         };
         for (i, b) in buf[..n].iter().enumerate() {
@@ -312,13 +315,7 @@ fn send(mut conn: TcpStream, p: &Mutex<Progress>, stop: &AtomicBool) -> Result<(
         while done < chunk.len() && !stop.load(Ordering::SeqCst) {
             match conn.write(&chunk[done..]) {
                 Ok(n) => done = done.saturating_add(n),
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        std::io::ErrorKind::WouldBlock
-                            | std::io::ErrorKind::TimedOut
-                            | std::io::ErrorKind::Interrupted
-                    ) => {}
+                Err(e) if retry(&e) => {}
                 Err(e) => return Err(e).context("client write"),
             }
         }

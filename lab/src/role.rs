@@ -58,6 +58,11 @@ pub enum Wan {
 impl Wan {
     pub const ALL: [Wan; 2] = [Wan::One, Wan::Two];
 
+    /// The position in [`Wan::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The WAN's name in the agent's configuration, and gw's device name.
     pub fn name(self) -> &'static str {
         self.device()
@@ -216,6 +221,9 @@ mod tests {
     fn index_is_the_position_in_all() {
         for (i, role) in Role::ALL.into_iter().enumerate() {
             assert_eq!(role.index(), i, "{role}");
+        }
+        for (i, wan) in Wan::ALL.into_iter().enumerate() {
+            assert_eq!(wan.index(), i, "{wan}");
         }
     }
 

@@ -74,13 +74,12 @@ pub(crate) fn read(
     }
 
     let mut announce = Distinct::default();
-    let from_table = t.get("announce");
+    // Asked either way: it makes `announce` a known key of [bgp], which the
+    // hints of `finish` name (the split's [bgp] never holds it).
+    let in_table = t.get("announce");
     match source {
         Announcements::InTable => {
-            for entry in from_table
-                .and_then(|item| item.tables(d))
-                .unwrap_or_default()
-            {
+            for entry in in_table.and_then(|item| item.tables(d)).unwrap_or_default() {
                 let read = read_announce(d, entry, wans);
                 keep_announce(d, &mut announce, read);
             }
@@ -89,12 +88,7 @@ pub(crate) fn read(
             text,
             ranges,
             broken,
-        } => {
-            // The split left `announce` out of [bgp]: if it is there
-            // anyway, only the whole parse can tell what it means.
-            *broken = from_table.is_some()
-                || read_sections(d, text, ranges, wans, &mut announce).is_none();
-        }
+        } => *broken = read_sections(d, text, ranges, wans, &mut announce).is_none(),
     }
     t.finish(d, &[]);
     Some(BgpConfig {
@@ -119,10 +113,9 @@ pub(crate) enum Announcements<'a> {
     /// Under the `announce` key of the `[bgp]` table being read.
     InTable,
     /// In sections of the file's text, each parsed on its own
-    /// (`sections.rs`); the rest of the file has none. `broken` is set when
-    /// a section does not parse alone or [bgp] has `announce` after all:
-    /// the caller then parses the whole text instead and discards this
-    /// read.
+    /// (`sections.rs`); the rest of the file has none (the caller checked).
+    /// `broken` is set when a section does not parse alone: the caller then
+    /// parses the whole text instead and discards this read.
     Sections {
         text: &'a str,
         ranges: &'a [Range<usize>],
@@ -196,13 +189,15 @@ fn read_sections(
         }
         // A section is `[[bgp.announce]]` and what follows it: its one
         // entry is all the parse holds.
-        let entry = match root.get_ref().get("bgp").map(|v| v.get_ref()) {
-            Some(DeValue::Table(bgp)) => match bgp.get("announce").map(|v| v.get_ref()) {
-                Some(DeValue::Array(entries)) if entries.len() == 1 => entries.first(),
-                _ => None,
-            },
-            _ => None,
-        }?;
+        let Some(DeValue::Table(bgp)) = root.get_ref().get("bgp").map(|v| v.get_ref()) else {
+            return None;
+        };
+        let Some(DeValue::Array(entries)) = bgp.get("announce").map(|v| v.get_ref()) else {
+            return None;
+        };
+        let [entry] = &entries[..] else {
+            return None;
+        };
         let item = Item {
             value: entry.get_ref(),
             span: entry.span(),

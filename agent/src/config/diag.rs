@@ -86,16 +86,21 @@ impl<'s> Diag<'s> {
         (earlier.saturating_add(1), column)
     }
 
+    /// Where `span` starts in the text: spans count from `base`.
+    fn offset(&self, span: &Range<usize>) -> usize {
+        span.start.saturating_add(self.base)
+    }
+
     /// The line `span` starts on.
     fn line_of(&self, span: &Range<usize>) -> usize {
-        self.position(span.start.saturating_add(self.base)).0
+        self.position(self.offset(span)).0
     }
 
     /// Where `span` starts, as a [`Loc`] for `key`. No span: the file as a whole.
     pub(crate) fn loc(&self, span: Option<&Range<usize>>, key: &str) -> Loc {
         let (line, column) = match span {
             Some(s) => {
-                let (l, c) = self.position(s.start.saturating_add(self.base));
+                let (l, c) = self.position(self.offset(s));
                 (Some(l), Some(c))
             }
             None => (None, None),

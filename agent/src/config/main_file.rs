@@ -40,6 +40,7 @@ const BGP_KEYS: [&str; 8] = [
 ];
 
 /// What `mpwan.toml` says, with defaults filled in.
+#[derive(PartialEq)]
 pub(crate) struct MainFile {
     pub(crate) agent: AgentConfig,
     pub(crate) tracker: TrackerConfig,
@@ -72,14 +73,9 @@ pub(crate) fn read(
         Some(m) => read_mptcp(d, m),
         None => MptcpConfig::default(),
     };
-    let bgp_table = t.table(d, "bgp");
-    if bgp_table.is_none()
-        && let Announcements::Sections { broken, .. } = announcements
-    {
-        // `[[bgp.announce]]` made [bgp] exist in the whole file.
-        *broken = true;
-    }
-    let bgp = bgp_table.and_then(|b| bgp::read(d, b, wans, announcements));
+    let bgp = t
+        .table(d, "bgp")
+        .and_then(|b| bgp::read(d, b, wans, announcements));
     t.finish(
         d,
         &[

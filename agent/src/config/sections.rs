@@ -17,8 +17,8 @@
 
 use std::ops::Range;
 
-use toml_parser::Source;
 use toml_parser::lexer::{Token, TokenKind};
+use toml_parser::{ParseError, Source};
 
 /// The file cut in two.
 pub(crate) struct Split {
@@ -54,7 +54,7 @@ pub(crate) fn split(text: &str) -> Option<Split> {
     for header in headers(text)? {
         bgp_header |= !header.array && header.key == ["bgp"];
         let within = header.key.len() > 2 && is_announce(&header.key[..2]);
-        if header.key.len() == 2 && is_announce(&header.key) {
+        if is_announce(&header.key) {
             if !header.array {
                 // `[bgp.announce]`: not ours to interpret (the reader says
                 // it must be an array of tables).
@@ -116,7 +116,7 @@ fn headers(text: &str) -> Option<Vec<Header>> {
                 let array = tokens
                     .next_if(|n| n.kind() == TokenKind::LeftSquareBracket)
                     .is_some();
-                let key = header_key(text, &mut tokens, array)?;
+                let key = header_key(&source, &mut tokens, array)?;
                 out.push(Header {
                     line_start,
                     array,
@@ -144,7 +144,7 @@ fn headers(text: &str) -> Option<Vec<Header>> {
 /// The dotted key of a header whose `[` (or `[[`) was just read, up to and
 /// including its closing bracket(s).
 fn header_key(
-    text: &str,
+    source: &Source<'_>,
     tokens: &mut std::iter::Peekable<toml_parser::lexer::Lexer<'_>>,
     array: bool,
 ) -> Option<Vec<String>> {
@@ -166,7 +166,7 @@ fn header_key(
                 return Some(key);
             }
             TokenKind::Atom | TokenKind::BasicString | TokenKind::LiteralString if want_part => {
-                key.push(key_part(text, &t)?);
+                key.push(key_part(source, &t)?);
                 want_part = false;
             }
             _ => return None,
@@ -174,22 +174,13 @@ fn header_key(
     }
 }
 
-/// One part of a dotted key: bare, 'literal' or "basic" without escapes.
-fn key_part(text: &str, t: &Token) -> Option<String> {
-    let raw = text.get(t.span().start()..t.span().end())?;
-    let part = match t.kind() {
-        TokenKind::Atom => raw
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            .then_some(raw)?,
-        TokenKind::LiteralString => raw.strip_prefix('\'')?.strip_suffix('\'')?,
-        TokenKind::BasicString => {
-            let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
-            (!inner.contains('\\')).then_some(inner)?
-        }
-        _ => return None,
-    };
-    Some(part.to_string())
+/// One part of a dotted key, decoded as toml does (bare, 'literal' or
+/// "basic" with its escapes); None when toml would refuse it.
+fn key_part(source: &Source<'_>, t: &Token) -> Option<String> {
+    let mut part = String::new();
+    let mut error: Option<ParseError> = None;
+    source.get(t)?.decode_key(&mut part, &mut error);
+    error.is_none().then_some(part)
 }
 
 #[cfg(test)]
@@ -234,6 +225,15 @@ mod tests {
     }
 
     #[test]
+    fn header_keys_are_decoded_as_toml_does() {
+        let text = "[\"b\\u0067p\"]\nasn = 1\n[[\"b\\u0067p\".'announce']]\nprefix = \"a\"\n";
+        assert_eq!(
+            sections(text).unwrap(),
+            ["[[\"b\\u0067p\".'announce']]\nprefix = \"a\"\n"]
+        );
+    }
+
+    #[test]
     fn headers_inside_strings_and_arrays_are_not_headers() {
         let text = "[bgp]\nx = \"\"\"\n[[bgp.announce]]\n\"\"\"\ny = [\n[[1]],\n]\n\
                     [[bgp.announce]]\nprefix = \"a\"\nz = [\n [2] ]\n[agent]\n";
@@ -257,8 +257,11 @@ mod tests {
         assert!(sections("[bgp]\n[bgp.announce.degrade]\n[[bgp.announce]]\n").is_none());
         // A plain table where entries are.
         assert!(sections("[bgp]\n[bgp.announce]\n[[bgp.announce]]\n").is_none());
-        // Keys it does not decode, broken headers, an array never closed.
+        // A plain table where entries are, its key spelt with an escape.
         assert!(sections("[bgp]\n[\"b\\u0067p\".announce]\n[[bgp.announce]]\n").is_none());
+        // Keys toml refuses, broken headers, an array never closed.
+        assert!(sections("[bgp]\n[[\"b\\qp\".announce]]\n").is_none());
+        assert!(sections("[bgp]\n[[bgp.ann+ounce]]\n").is_none());
         assert!(sections("[bgp]\n[[bgp.announce]\n").is_none());
         assert!(sections("[bgp]\n[[bgp.announce]]\nx = [1,\n").is_none());
         assert!(sections("[bgp]\nx = 1]\n[[bgp.announce]]\n").is_none());

@@ -558,12 +558,7 @@ fn announced(policy: &Policy) -> Arc<[AnnouncementStatus]> {
         .into_iter()
         .map(|s| AnnouncementStatus {
             prefix: s.prefix.to_string(),
-            state: match s.state {
-                mpwan_bgp::announce::PrefixState::Announced => "announced",
-                mpwan_bgp::announce::PrefixState::Degraded => "degraded",
-                mpwan_bgp::announce::PrefixState::Withdrawn => "withdrawn",
-            }
-            .into(),
+            state: s.state,
         })
         .collect()
 }

@@ -157,7 +157,7 @@ pub fn encode(e: &mut DescriptorEncoder, bgp: &BgpStatus) -> fmt::Result {
                 state_set(
                     &vec![("prefix", a.prefix.clone())],
                     &ANNOUNCE_STATES,
-                    &a.state,
+                    a.state.as_str(),
                 )
             })
             .collect::<Vec<_>>(),

@@ -64,7 +64,6 @@ impl ConfDir {
     }
 }
 
-/// A WAN file with one ICMP target.
 /// gobgpd in the peer namespace, listening on `port` for the agent.
 pub fn gobgpd_peer(lab: &Lab, port: u16) -> mpwan_lab::GobgpPeer {
     let opts = mpwan_lab::GobgpOptions {
@@ -74,6 +73,7 @@ pub fn gobgpd_peer(lab: &Lab, port: u16) -> mpwan_lab::GobgpPeer {
     mpwan_lab::GobgpPeer::start(lab, opts).expect("gobgpd starts")
 }
 
+/// A WAN file with one ICMP target.
 pub fn wan_toml(interface: &str, target: &str) -> String {
     format!("interface = \"{interface}\"\n[[probe]]\nmethod = \"icmp\"\ntargets = [\"{target}\"]\n")
 }

@@ -27,6 +27,18 @@ pub enum PrefixState {
     Withdrawn,
 }
 
+impl PrefixState {
+    /// The state's name as its serde form writes it: "announced",
+    /// "degraded" or "withdrawn".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrefixState::Announced => "announced",
+            PrefixState::Degraded => "degraded",
+            PrefixState::Withdrawn => "withdrawn",
+        }
+    }
+}
+
 /// One prefix whose state a condition change moved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
@@ -54,6 +66,10 @@ pub struct DesiredRoute<'p> {
     pub prefix: Prefix,
     /// How it is de-preferred; none: normal attributes.
     pub degrade: Option<&'p Degrade>,
+    /// The policy's number for `degrade` (None when it is None): equal numbers
+    /// are equal settings, so a `RibOut` builds each attribute set once
+    /// without hashing the setting.
+    pub(crate) degrade_id: Option<usize>,
 }
 
 /// Why a list of specs is not a policy.
@@ -107,17 +123,16 @@ struct Entry {
 impl Entry {
     /// As it starts: no condition holds yet.
     fn new(prefix: Prefix, degrade: Option<u32>) -> Entry {
-        let mut e = Entry {
+        Entry {
             prefix,
             degrade,
-            state: PrefixState::Withdrawn,
-        };
-        e.state = e.state_when(false);
-        e
+            state: Entry::state_when(degrade, false),
+        }
     }
 
-    fn state_when(&self, holds: bool) -> PrefixState {
-        match (holds, self.degrade) {
+    /// The state of an entry with `degrade` when its condition `holds`.
+    fn state_when(degrade: Option<u32>, holds: bool) -> PrefixState {
+        match (holds, degrade) {
             (true, _) => PrefixState::Announced,
             (false, None) => PrefixState::Withdrawn,
             (false, Some(_)) => PrefixState::Degraded,
@@ -186,7 +201,7 @@ impl Policy {
             let Some(e) = self.entries.get_mut(i) else {
                 continue;
             };
-            let to = e.state_when(holds);
+            let to = Entry::state_when(e.degrade, holds);
             if to != e.state {
                 changes.push(Change {
                     prefix: e.prefix,
@@ -237,13 +252,19 @@ impl Policy {
             PrefixState::Announced => Some(DesiredRoute {
                 prefix: e.prefix,
                 degrade: None,
+                degrade_id: None,
             }),
-            PrefixState::Degraded => Some(DesiredRoute {
-                prefix: e.prefix,
-                degrade: e
-                    .degrade
-                    .and_then(|i| self.degrades.get(usize::try_from(i).ok()?)),
-            }),
+            PrefixState::Degraded => {
+                let setting = e.degrade.and_then(|i| {
+                    let i = usize::try_from(i).ok()?;
+                    Some((i, self.degrades.get(i)?))
+                });
+                Some(DesiredRoute {
+                    prefix: e.prefix,
+                    degrade: setting.map(|(_, d)| d),
+                    degrade_id: setting.map(|(i, _)| i),
+                })
+            }
             PrefixState::Withdrawn => None,
         })
     }
@@ -302,6 +323,18 @@ mod tests {
         assert_eq!(pol.routes().count(), 3);
         assert_eq!(pol.set_condition("a", false).len(), 2);
         assert!(!pol.condition(&ConditionId::from("a")));
+    }
+
+    #[test]
+    fn state_names_are_the_serde_names() {
+        for state in [
+            PrefixState::Announced,
+            PrefixState::Degraded,
+            PrefixState::Withdrawn,
+        ] {
+            let json = serde_json::to_string(&state).unwrap();
+            assert_eq!(json, format!("\"{}\"", state.as_str()));
+        }
     }
 
     #[test]

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use super::peer::PeerContext;
 use super::policy::Policy;
-use super::spec::Degrade;
 use crate::wire::{Attributes, EncodeError, Family, Negotiated, Prefix, UpdatePacker};
 
 /// The Adj-RIB-Out of one session. Create it on `Action::Established`
@@ -112,31 +111,31 @@ impl RibOut {
     fn sync_forcing(&mut self, policy: &Policy, force: Option<Family>, out: &mut Vec<u8>) -> Sent {
         let mut report = Sent::default();
         // The attributes of a route depend only on its degrade setting:
-        // each distinct setting is built once and shared.
-        let mut made: HashMap<Option<&Degrade>, Arc<Attributes>> = HashMap::new();
+        // each setting in use is built once, at the slot its number gives
+        // (see `slot`), and routes refer to it by that slot.
+        let mut made: Vec<Option<Arc<Attributes>>> = Vec::new();
         // Sorted by prefix, as the policy gives its routes.
-        let mut desired: Vec<(Prefix, Arc<Attributes>)> = Vec::new();
+        let mut desired: Vec<(Prefix, usize)> = Vec::new();
         for route in policy.routes() {
             if self.ctx.next_hop(route.prefix.family()).is_none() {
                 report.skipped = report.skipped.saturating_add(1);
                 continue;
             }
-            let attrs = made
-                .entry(route.degrade)
-                .or_insert_with(|| Arc::new(self.ctx.attributes(route.degrade)));
-            desired.push((route.prefix, Arc::clone(attrs)));
+            let set = slot(route.degrade_id);
+            if made.len() <= set {
+                made.resize(set.saturating_add(1), None);
+            }
+            if let Some(entry @ None) = made.get_mut(set) {
+                *entry = Some(Arc::new(self.ctx.attributes(route.degrade)));
+            }
+            desired.push((route.prefix, set));
         }
         self.withdraw_gone(&desired, out, &mut report);
-        self.announce_changed(desired, force, out, &mut report);
+        self.announce_changed(desired, &made, force, out, &mut report);
         report
     }
 
-    fn withdraw_gone(
-        &mut self,
-        desired: &[(Prefix, Arc<Attributes>)],
-        out: &mut Vec<u8>,
-        report: &mut Sent,
-    ) {
+    fn withdraw_gone(&mut self, desired: &[(Prefix, usize)], out: &mut Vec<u8>, report: &mut Sent) {
         let gone: Vec<Prefix> = self
             .sent
             .keys()
@@ -167,29 +166,33 @@ impl RibOut {
         }
     }
 
+    /// Announces the routes of `desired` the peer lacks or holds with
+    /// other attributes (all of family `force`), `desired` giving each
+    /// prefix's attributes as an index into `made`.
     fn announce_changed(
         &mut self,
-        desired: Vec<(Prefix, Arc<Attributes>)>,
+        desired: Vec<(Prefix, usize)>,
+        made: &[Option<Arc<Attributes>>],
         force: Option<Family>,
         out: &mut Vec<u8>,
         report: &mut Sent,
     ) {
         // One group per family and attribute set, in the order first seen
-        // so the output is deterministic. Equal attribute sets are one
-        // allocation here (see `sync_forcing`), so the allocation's
-        // address finds the group.
-        let mut groups: Vec<(Family, Arc<Attributes>, Vec<Prefix>)> = Vec::new();
-        let mut index: HashMap<(Family, *const Attributes), usize> = HashMap::new();
-        for (prefix, attrs) in desired {
+        // so the output is deterministic.
+        let mut groups: Vec<(Family, &Arc<Attributes>, Vec<Prefix>)> = Vec::new();
+        let mut index: HashMap<(Family, usize), usize> = HashMap::new();
+        for (prefix, set) in desired {
+            let Some(attrs) = made.get(set).and_then(Option::as_ref) else {
+                continue;
+            };
             let family = prefix.family();
-            if force != Some(family) && self.sent.get(&prefix) == Some(&attrs) {
+            if force != Some(family) && self.sent.get(&prefix) == Some(attrs) {
                 continue;
             }
-            let key = (family, Arc::as_ptr(&attrs));
-            match index.get(&key).and_then(|&i| groups.get_mut(i)) {
+            match index.get(&(family, set)).and_then(|&i| groups.get_mut(i)) {
                 Some((_, _, list)) => list.push(prefix),
                 None => {
-                    index.insert(key, groups.len());
+                    index.insert((family, set), groups.len());
                     groups.push((family, attrs, vec![prefix]));
                 }
             }
@@ -198,16 +201,23 @@ impl RibOut {
             let Some(next_hop) = self.ctx.next_hop(family) else {
                 continue;
             };
-            match self.packer.announce(&attrs, &next_hop, &prefixes, out) {
+            match self.packer.announce(attrs, &next_hop, &prefixes, out) {
                 Ok(n) => {
                     report.messages = report.messages.saturating_add(n);
                     report.announced = report.announced.saturating_add(prefixes.len());
                     for p in prefixes {
-                        self.sent.insert(p, Arc::clone(&attrs));
+                        self.sent.insert(p, Arc::clone(attrs));
                     }
                 }
                 Err(error) => report.failed.push(EncodeFailure { prefixes, error }),
             }
         }
     }
+}
+
+/// Where a route's attributes sit in `RibOut::sync_forcing`'s table: 0 for
+/// the normal ones, 1 + the policy's number of its degrade setting
+/// otherwise (the policy numbers its settings from 0, one each).
+fn slot(degrade_id: Option<usize>) -> usize {
+    degrade_id.map_or(0, |n| n.saturating_add(1))
 }

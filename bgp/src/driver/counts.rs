@@ -2,43 +2,56 @@
 //! metrics (see [`MessageCounts`]).
 
 use crate::session::MessageCounts;
-use crate::wire::Message;
+use crate::wire::{HEADER_LEN, Message, MessageType};
 
-/// The BGP header: 16 marker bytes, a 2-byte length, a 1-byte type.
-const HEADER_LEN: usize = 19;
-/// The UPDATE message type.
-const TYPE_UPDATE: u8 = 2;
-/// The NOTIFICATION message type.
-const TYPE_NOTIFICATION: u8 = 3;
+/// Where the header keeps its 2-byte length: after the 16 marker bytes.
+const LENGTH_OFFSET: usize = 16;
+/// Where the header keeps the message type: its last byte.
+const TYPE_OFFSET: usize = HEADER_LEN - 1;
 
 /// Adds one to `c`, saturating.
 fn bump(c: &mut u64) {
     *c = c.saturating_add(1);
 }
 
+/// Counts the frame at the front of `bytes` by its header's type: an
+/// UPDATE in `updates`, a NOTIFICATION in `notifications`, anything else
+/// (or too few bytes to hold the type) in neither.
+fn count_by_type(bytes: &[u8], updates: &mut u64, notifications: &mut u64) {
+    let kind = bytes
+        .get(TYPE_OFFSET)
+        .copied()
+        .and_then(MessageType::from_wire);
+    match kind {
+        Some(MessageType::Update) => bump(updates),
+        Some(MessageType::Notification) => bump(notifications),
+        _ => {}
+    }
+}
+
 impl MessageCounts {
-    /// A decoded message that arrived.
-    pub(super) fn received(&mut self, m: &Message) {
-        match m {
-            Message::Update(u) => {
-                bump(&mut self.updates_received);
-                if u.is_end_of_rib().is_some() {
-                    bump(&mut self.end_of_rib_received);
-                }
-            }
-            Message::Notification(_) => bump(&mut self.notifications_received),
-            _ => {}
-        }
+    /// A whole frame that arrived (its header checked by
+    /// `Message::frame_len`), before it is decoded: UPDATEs and
+    /// NOTIFICATIONs count by the header's type, so one that does not
+    /// decode (an UPDATE the session treats as withdraw, RFC 7606, or one
+    /// that resets it) is still counted. Call it once per frame, then
+    /// [`MessageCounts::received`] with the message if it decodes.
+    pub(super) fn received_frame(&mut self, frame: &[u8]) {
+        count_by_type(
+            frame,
+            &mut self.updates_received,
+            &mut self.notifications_received,
+        );
     }
 
-    /// A whole frame that arrived but did not decode: an UPDATE the
-    /// session treats as a withdraw (RFC 7606) or one that resets it is
-    /// still an UPDATE received, so it is counted by its header's type.
-    pub(super) fn received_undecoded(&mut self, frame: &[u8]) {
-        match frame.get(HEADER_LEN.saturating_sub(1)) {
-            Some(&TYPE_UPDATE) => bump(&mut self.updates_received),
-            Some(&TYPE_NOTIFICATION) => bump(&mut self.notifications_received),
-            _ => {}
+    /// A received frame that decoded, already counted by
+    /// [`MessageCounts::received_frame`]: counts what only the decoded
+    /// message tells, an End-of-RIB marker.
+    pub(super) fn received(&mut self, m: &Message) {
+        if let Message::Update(u) = m
+            && u.is_end_of_rib().is_some()
+        {
+            bump(&mut self.end_of_rib_received);
         }
     }
 
@@ -62,12 +75,11 @@ impl MessageCounts {
     /// so they are not looked for. A truncated tail counts as nothing.
     pub(super) fn sent_raw(&mut self, mut bytes: &[u8]) {
         while bytes.len() >= HEADER_LEN {
-            let len = usize::from(u16::from_be_bytes([bytes[16], bytes[17]]));
-            match bytes[18] {
-                TYPE_UPDATE => bump(&mut self.updates_sent),
-                TYPE_NOTIFICATION => bump(&mut self.notifications_sent),
-                _ => {}
-            }
+            let len = usize::from(u16::from_be_bytes([
+                bytes[LENGTH_OFFSET],
+                bytes[LENGTH_OFFSET + 1],
+            ]));
+            count_by_type(bytes, &mut self.updates_sent, &mut self.notifications_sent);
             // A length below the header's would never advance: step over
             // the header at least.
             let step = len.max(HEADER_LEN).min(bytes.len());
@@ -108,7 +120,7 @@ mod tests {
     #[test]
     fn a_bad_length_cannot_stall_the_walk() {
         let mut frame = vec![0xff; 16];
-        frame.extend_from_slice(&[0, 0, TYPE_UPDATE]);
+        frame.extend_from_slice(&[0, 0, MessageType::Update.to_wire()]);
         let twice = [frame.clone(), frame].concat();
         let mut c = MessageCounts::default();
         c.sent_raw(&twice);
@@ -119,8 +131,10 @@ mod tests {
     fn end_of_rib_counts_as_an_update_and_as_itself() {
         let eor = Message::Update(Update::end_of_rib(Family::IPV6_UNICAST));
         let mut c = MessageCounts::default();
-        c.received(&eor);
-        c.received(&Message::Keepalive);
+        for m in [&eor, &Message::Keepalive] {
+            c.received_frame(&encode(std::slice::from_ref(m)));
+            c.received(m);
+        }
         c.sent(&eor);
         assert_eq!((c.updates_received, c.end_of_rib_received), (1, 1), "{c:?}");
         assert_eq!((c.updates_sent, c.end_of_rib_sent), (1, 1), "{c:?}");
@@ -129,14 +143,14 @@ mod tests {
     #[test]
     fn frames_that_do_not_decode_count_by_type() {
         let mut frame = vec![0xff; 16];
-        frame.extend_from_slice(&[0, 23, TYPE_UPDATE, 0, 0, 0, 9]);
+        frame.extend_from_slice(&[0, 23, MessageType::Update.to_wire(), 0, 0, 0, 9]);
         let mut c = MessageCounts::default();
-        c.received_undecoded(&frame);
-        frame[18] = TYPE_NOTIFICATION;
-        c.received_undecoded(&frame);
-        frame[18] = 4;
-        c.received_undecoded(&frame);
-        c.received_undecoded(&frame[..10]);
+        c.received_frame(&frame);
+        frame[TYPE_OFFSET] = MessageType::Notification.to_wire();
+        c.received_frame(&frame);
+        frame[TYPE_OFFSET] = MessageType::Keepalive.to_wire();
+        c.received_frame(&frame);
+        c.received_frame(&frame[..10]);
         assert_eq!(
             (c.updates_received, c.notifications_received),
             (1, 1),

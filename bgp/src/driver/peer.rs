@@ -293,15 +293,13 @@ impl PeerDriver {
                 Ok(Some(len)) if len > c.buf.len() => return,
                 Ok(Some(len)) => {
                     let frame: Vec<u8> = c.buf.drain(..len).collect();
+                    self.counts.received_frame(&frame);
                     match Message::decode(&frame, &codec) {
                         Ok(m) => {
                             self.counts.received(&m);
                             Event::Message(id, m)
                         }
-                        Err(e) => {
-                            self.counts.received_undecoded(&frame);
-                            Event::DecodeError(id, e)
-                        }
+                        Err(e) => Event::DecodeError(id, e),
                     }
                 }
                 Err(e) => {

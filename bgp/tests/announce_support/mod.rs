@@ -5,7 +5,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use mpwan_bgp::announce::{AnnounceSpec, Degrade, OnDown, PeerContext, Policy, RibOut};
+use mpwan_bgp::announce::{AnnounceSpec, Degrade, OnDown, PeerContext, Policy, RibOut, Sent};
 use mpwan_bgp::wire::{Community, Family, Message, Negotiated, Prefix, Update};
 
 pub const LOCAL_ASN: u32 = 65001;
@@ -98,14 +98,21 @@ pub fn decode_all(buf: &[u8], negotiated: &Negotiated) -> Vec<Update> {
     out
 }
 
-/// Runs one sync and decodes what it wrote (four-octet AS codec).
-pub fn sync(rib: &mut RibOut, policy: &Policy) -> Vec<Update> {
+/// Runs one sync and decodes what it wrote (four-octet AS codec),
+/// failing the test if a group did not encode or the report's message
+/// count is not what was written; returns the report too.
+pub fn sync_counted(rib: &mut RibOut, policy: &Policy) -> (Sent, Vec<Update>) {
     let mut buf = Vec::new();
     let sent = rib.sync(policy, &mut buf);
     assert!(sent.failed.is_empty(), "{:?}", sent.failed);
     let updates = decode_all(&buf, &Negotiated::FOUR_OCTET_AS);
     assert_eq!(sent.messages, updates.len());
-    updates
+    (sent, updates)
+}
+
+/// Runs one sync and decodes what it wrote (see [`sync_counted`]).
+pub fn sync(rib: &mut RibOut, policy: &Policy) -> Vec<Update> {
+    sync_counted(rib, policy).1
 }
 
 pub fn announced(updates: &[Update]) -> Vec<Prefix> {

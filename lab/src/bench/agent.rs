@@ -123,6 +123,23 @@ impl BenchAgent {
         name: &str,
         log_level: Option<&str>,
     ) -> Result<BenchAgent> {
+        let mut agent = BenchAgent::spawn(lab, mpwan, paths, name, log_level)?;
+        until("the agent answers on its control socket", STEP, || {
+            agent.alive()?;
+            agent.status()
+        })?;
+        Ok(agent)
+    }
+
+    /// Like [`BenchAgent::start`] but returns at once, without waiting for
+    /// the control socket: for a benchmark that times the agent's start.
+    pub fn spawn(
+        lab: &Lab,
+        mpwan: &Path,
+        paths: &AgentPaths,
+        name: &str,
+        log_level: Option<&str>,
+    ) -> Result<BenchAgent> {
         let program = mpwan.to_str().context("the mpwan path is not UTF-8")?;
         let mut cmd = lab.command(Role::Gw, program);
         cmd.arg("agent")
@@ -134,17 +151,12 @@ impl BenchAgent {
         }
         let log = lab.dir().join(format!("{name}.log"));
         let child = LabChild::spawn_logged(cmd, &format!("mpwan agent ({name})"), &log)?;
-        let mut agent = BenchAgent {
+        Ok(BenchAgent {
             child,
             mpwan: mpwan.to_path_buf(),
             socket: paths.control_socket.clone(),
             log: Tail::new(&log),
-        };
-        until("the agent answers on its control socket", STEP, || {
-            agent.alive()?;
-            agent.status()
-        })?;
-        Ok(agent)
+        })
     }
 
     /// The agent's pid: `ip netns exec` execs it, so it is the child's.
@@ -160,8 +172,7 @@ impl BenchAgent {
     /// `mpwan status --json`, run outside the namespace: it only needs the
     /// socket file.
     pub fn status(&self) -> Result<Value> {
-        let out = mpwan_cli(&self.mpwan, &self.socket, &["status", "--json"])?;
-        serde_json::from_str(&out).context("mpwan status --json printed no JSON")
+        status_json(&self.mpwan, &self.socket)
     }
 
     /// Waits until `check` accepts the status; its last error says why not.
@@ -192,6 +203,17 @@ impl BenchAgent {
     /// Forgets the log lines written so far.
     pub fn skip_log(&mut self) -> Result<()> {
         self.log.skip()
+    }
+
+    /// The agent's log file (`lab.dir()/<name>.log`).
+    pub fn log_path(&self) -> &Path {
+        &self.log.path
+    }
+
+    /// The log lines completed since the last read of the log (this,
+    /// [`BenchAgent::skip_log`] or [`BenchAgent::await_line`]).
+    pub fn log_lines(&mut self) -> Result<Vec<String>> {
+        self.log.lines()
     }
 
     /// Reads the log until `pick` accepts a line (see [`await_line`]),
@@ -226,6 +248,12 @@ pub fn wan_state(status: &Value, name: &str) -> Result<String> {
         .as_str()
         .map(str::to_string)
         .with_context(|| format!("{name} has no state in {status}"))
+}
+
+/// `mpwan status --json --socket SOCKET`, parsed (see [`mpwan_cli`]).
+pub fn status_json(mpwan: &Path, socket: &Path) -> Result<Value> {
+    let out = mpwan_cli(mpwan, socket, &["status", "--json"])?;
+    serde_json::from_str(&out).context("mpwan status --json printed no JSON")
 }
 
 /// Runs `mpwan ARGS --socket SOCKET` (outside the namespaces: the CLI only

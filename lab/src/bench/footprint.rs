@@ -30,15 +30,18 @@ use std::time::Duration;
 use anyhow::{Context, Result, ensure};
 
 use super::agent::{BenchAgent, mpwan_cli};
-use super::bgp::speakers::{API_PORT, Bird, Gobgpd, Mode, received};
-use super::bgp::{GW, LONG, PEER, poll_until, prefixes};
-use super::stats::{mib_cell, ms_cell, print_table};
-use super::summary;
-use crate::bgp_peer::{GobgpCli, session_state};
+use super::bgp::speakers::{Bird, Gobgpd, Mode, received};
+use super::bgp::{GW, LONG, PEER, announce_toml, poll_until, prefix_names};
+use super::stats::{Summary, mib_cell, ms_cell, print_table};
+use super::summary::{self, Speaker};
+use crate::bgp_peer::session_state;
 use crate::wait::{Clock, Hopeless};
 use crate::{
     AgentConfigOptions, AgentPaths, BgpOptions, Family, GobgpOptions, GobgpPeer, Lab, Role,
 };
+
+/// Each sample; also read from here by the soak.
+pub use super::memory::Rss;
 
 /// How many prefixes each speaker announces.
 pub const PREFIXES: usize = 2;
@@ -64,37 +67,6 @@ impl Plan {
     };
 }
 
-/// Resident memory of one process, from `/proc/PID/status`, in KiB.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rss {
-    /// Resident now.
-    pub vm_rss: u64,
-    /// The most it has been resident since it started.
-    pub vm_hwm: u64,
-}
-
-impl Rss {
-    /// Reads process `pid`'s.
-    pub fn of(pid: u32) -> Result<Rss> {
-        let path = format!("/proc/{pid}/status");
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
-        Rss::parse(&text).with_context(|| format!("no VmRSS or VmHWM in {path}"))
-    }
-
-    fn parse(status: &str) -> Option<Rss> {
-        let field = |name: &str| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
-                .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-        };
-        Some(Rss {
-            vm_rss: field("VmRSS")?,
-            vm_hwm: field("VmHWM")?,
-        })
-    }
-}
-
 /// One `mpwan restart` of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Restart {
@@ -114,6 +86,27 @@ pub struct Results {
     pub restarts: Vec<Restart>,
 }
 
+impl Results {
+    /// The samples of `speaker`.
+    pub fn rss(&self, speaker: Speaker) -> &[Rss] {
+        match speaker {
+            Speaker::Mpwan => &self.mpwan,
+            Speaker::Gobgpd => &self.gobgpd,
+            Speaker::Bird => &self.bird,
+        }
+    }
+
+    /// How many restarts withdrew a prefix at the peer.
+    pub fn withdrawn_runs(&self) -> usize {
+        self.restarts.iter().filter(|s| s.withdrawn).count()
+    }
+
+    /// Each restart's `mpwan restart` -> every prefix fresh.
+    pub fn to_fresh(&self) -> Vec<Duration> {
+        self.restarts.iter().map(|s| s.to_fresh).collect()
+    }
+}
+
 /// The whole benchmark: builds the lab, runs the three speakers
 /// `plan.runs` times each, interleaved, and prints the table.
 pub fn run(mpwan: &Path, plan: Plan) -> Result<()> {
@@ -126,9 +119,7 @@ pub fn run(mpwan: &Path, plan: Plan) -> Result<()> {
         let (rss, restart) =
             mpwan_run(&lab, mpwan, &paths, plan, run).with_context(|| format!("mpwan, run {n}"))?;
         eprintln!(
-            "run {n}: mpwan  VmRSS {} KiB, VmHWM {} KiB; restart -> fresh {:.0} ms, {}",
-            rss.vm_rss,
-            rss.vm_hwm,
+            "run {n}: mpwan  {rss}; restart -> fresh {:.0} ms, {}",
             restart.to_fresh.as_secs_f64() * 1000.0,
             if restart.withdrawn {
                 "a prefix WITHDRAWN"
@@ -139,16 +130,10 @@ pub fn run(mpwan: &Path, plan: Plan) -> Result<()> {
         r.mpwan.push(rss);
         r.restarts.push(restart);
         let rss = gobgpd_run(&lab, plan, run).with_context(|| format!("gobgpd, run {n}"))?;
-        eprintln!(
-            "run {n}: gobgpd VmRSS {} KiB, VmHWM {} KiB",
-            rss.vm_rss, rss.vm_hwm
-        );
+        eprintln!("run {n}: gobgpd {rss}");
         r.gobgpd.push(rss);
         let rss = bird_run(&lab, plan, run).with_context(|| format!("BIRD, run {n}"))?;
-        eprintln!(
-            "run {n}: BIRD   VmRSS {} KiB, VmHWM {} KiB",
-            rss.vm_rss, rss.vm_hwm
-        );
+        eprintln!("run {n}: BIRD   {rss}");
         r.bird.push(rss);
     }
     drop(lab);
@@ -160,26 +145,12 @@ pub fn run(mpwan: &Path, plan: Plan) -> Result<()> {
 /// `[bgp]` towards the peer and one announcement (`when = "any"`) per
 /// prefix.
 fn agent_options() -> AgentConfigOptions {
-    let extra: String = prefixes(PREFIXES)
-        .iter()
-        .map(|(addr, len)| {
-            format!("[[bgp.announce]]\nprefix = \"{addr}/{len}\"\nwhen = \"any\"\n\n")
-        })
-        .collect();
     AgentConfigOptions {
         tracker: String::new(),
         bgp: Some(BgpOptions::default()),
-        extra,
+        extra: announce_toml(PREFIXES),
         ..AgentConfigOptions::default()
     }
-}
-
-/// The prefixes as text.
-fn prefix_names() -> Vec<String> {
-    prefixes(PREFIXES)
-        .iter()
-        .map(|(addr, len)| format!("{addr}/{len}"))
-        .collect()
 }
 
 /// The receiver's view of its session with gw: Established and holding
@@ -244,7 +215,7 @@ fn restart(
     peer: &GobgpPeer,
     agent: &mut BenchAgent,
 ) -> Result<Restart> {
-    let names = prefix_names();
+    let names = prefix_names(PREFIXES);
     let watch = peer.watch(Family::Ipv4, Duration::from_millis(20))?;
     let clock = Clock::start();
     mpwan_cli(mpwan, &paths.control_socket, &["restart"])?;
@@ -290,9 +261,8 @@ fn gobgpd_run(lab: &Lab, plan: Plan, run: usize) -> Result<Rss> {
         PEER,
         Mode::ActiveAdminDown,
     )?;
-    let cli = GobgpCli::new(lab.ns(Role::Gw).name(), API_PORT);
-    for p in prefix_names() {
-        cli.announce(&p)?;
+    for p in prefix_names(PREFIXES) {
+        g.announce(&p)?;
     }
     let held = g.rib_destinations()?;
     ensure!(
@@ -304,30 +274,11 @@ fn gobgpd_run(lab: &Lab, plan: Plan, run: usize) -> Result<Rss> {
     Rss::of(g.pid())
 }
 
-/// BIRD's configuration: the prefixes as unreachable static routes,
-/// exported to the one neighbor, everything it sends imported.
-fn bird_conf() -> String {
-    let routes: String = prefix_names()
-        .iter()
-        .map(|p| format!("  route {p} unreachable;\n"))
-        .collect();
-    format!(
-        "router id {gw};\nprotocol device {{}}\n\
-         protocol static announced {{\n  ipv4;\n{routes}}}\n\
-         protocol bgp footprint {{\n  local {gw} as {gw_as};\n  neighbor {peer} as {peer_as};\n  \
-         connect delay time 1;\n  ipv4 {{ import all; export where proto = \"announced\"; }};\n}}\n",
-        gw = GW.address,
-        gw_as = GW.asn,
-        peer = PEER.address,
-        peer_as = PEER.asn,
-    )
-}
-
 fn bird_run(lab: &Lab, plan: Plan, run: usize) -> Result<Rss> {
     let peer = GobgpPeer::start(lab, GobgpOptions::default())?;
     // BIRD 2 in gw announcing the prefixes from a static protocol.
     let name = format!("footprint-bird-{run}");
-    let mut b = Bird::spawn(lab, Role::Gw, &name, &bird_conf())?;
+    let mut b = Bird::start(lab, Role::Gw, &name, GW, PEER, &prefix_names(PREFIXES))?;
     settle(plan, &peer, || b.alive())?;
     Rss::of(b.pid())
 }
@@ -338,35 +289,36 @@ fn rss_of(v: &[Rss], f: fn(&Rss) -> u64) -> Vec<u64> {
 
 /// The table's rows: figure, mpwan, gobgpd, BIRD, goal.
 pub fn rows(r: &Results) -> Vec<[String; 5]> {
-    let rss =
-        |f: fn(&Rss) -> u64| [&r.mpwan, &r.gobgpd, &r.bird].map(|v| mib_cell(&rss_of(v, f), 2));
+    let rss = |f: fn(&Rss) -> u64| Speaker::ALL.map(|s| mib_cell(&rss_of(r.rss(s), f), 2));
     let [m, g, b] = rss(|s| s.vm_rss);
     let [mh, gh, bh] = rss(|s| s.vm_hwm);
-    let met = summary::median(&rss_of(&r.mpwan, |s| s.vm_rss)).map_or("", |k| {
-        if k < GOAL_RSS_KIB {
+    let met = Summary::of(&rss_of(&r.mpwan, |s| s.vm_rss)).map_or("", |k| {
+        if k.median < GOAL_RSS_KIB {
             " (met)"
         } else {
             " (NOT met)"
         }
     });
-    let withdrawn = r.restarts.iter().filter(|s| s.withdrawn).count();
     let dash = || "-".to_string();
     vec![
-        ["idle VmRSS (MiB)".into(), m, g, b, format!("< 8 MiB{met}")],
+        [
+            "idle VmRSS (MiB)".into(),
+            m,
+            g,
+            b,
+            format!("< {} MiB{met}", GOAL_RSS_KIB / 1024),
+        ],
         ["VmHWM, peak since start (MiB)".into(), mh, gh, bh, dash()],
         [
             "mpwan restart: runs with a prefix withdrawn at the peer".into(),
-            format!("{withdrawn} of {}", r.restarts.len()),
+            format!("{} of {}", r.withdrawn_runs(), r.restarts.len()),
             dash(),
             dash(),
             "0".into(),
         ],
         [
             "mpwan restart -> prefixes fresh at the peer (ms)".into(),
-            ms_cell(
-                &r.restarts.iter().map(|s| s.to_fresh).collect::<Vec<_>>(),
-                0,
-            ),
+            ms_cell(&r.to_fresh(), 0),
             dash(),
             dash(),
             dash(),
@@ -393,7 +345,7 @@ fn print(mpwan: &Path, plan: Plan, r: &Results, took: Duration) {
          restart: `mpwan restart` after the sample; the receiver's RIB polled every 20 ms\n\
          throughout; timed to every prefix present and not stale at the receiver again.\n\
          Total {:.0} s.",
-        prefix_names().join(", "),
+        prefix_names(PREFIXES).join(", "),
         plan.idle.as_secs(),
         took.as_secs_f64()
     );
@@ -401,7 +353,8 @@ fn print(mpwan: &Path, plan: Plan, r: &Results, took: Duration) {
 
 /// The figures for `bench/run`.
 fn record(r: &Results) -> Result<()> {
-    for (suffix, v) in [("", &r.mpwan), ("@gobgpd", &r.gobgpd), ("@bird", &r.bird)] {
+    for s in Speaker::ALL {
+        let (suffix, v) = (s.key_suffix(), r.rss(s));
         summary::record_kib(
             &format!("footprint.idle_rss_kib{suffix}"),
             &rss_of(v, |s| s.vm_rss),
@@ -411,17 +364,12 @@ fn record(r: &Results) -> Result<()> {
             &rss_of(v, |s| s.vm_hwm),
         )?;
     }
-    let withdrawn = r.restarts.iter().filter(|s| s.withdrawn).count();
     summary::record(
         "restart.withdrawn_runs",
-        format!("{withdrawn}/{}", r.restarts.len()),
+        format!("{}/{}", r.withdrawn_runs(), r.restarts.len()),
         "runs",
     )?;
-    summary::record_ms(
-        "restart.to_fresh_ms",
-        &r.restarts.iter().map(|s| s.to_fresh).collect::<Vec<_>>(),
-        0,
-    )
+    summary::record_ms("restart.to_fresh_ms", &r.to_fresh(), 0)
 }
 
 #[cfg(test)]
@@ -429,33 +377,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rss_is_read_in_kib() {
-        let s = "Name:\tmpwan\nVmHWM:\t    5120 kB\nVmRSS:\t 4000 kB\n";
-        assert_eq!(
-            Rss::parse(s),
-            Some(Rss {
-                vm_rss: 4000,
-                vm_hwm: 5120
-            })
-        );
-        assert_eq!(Rss::parse("VmRSS:\t1 kB\n"), None);
-        let me = Rss::of(std::process::id()).unwrap();
-        assert!(me.vm_rss > 0 && me.vm_hwm >= me.vm_rss);
-    }
-
-    #[test]
-    fn bird_announces_every_prefix_to_the_peer() {
-        let c = bird_conf();
-        assert!(c.contains("route 20.0.0.0/24 unreachable;"));
-        assert!(c.contains("route 20.0.1.0/24 unreachable;"));
-        assert!(c.contains("neighbor 10.99.0.2 as 65000;"));
-        assert!(c.contains("local 10.99.0.1 as 65001;"));
-    }
-
-    #[test]
-    fn cells_and_rows() {
-        assert_eq!(mib_cell(&[1024, 2048, 3072], 2), "2.00 (1.00-3.00)");
-        assert_eq!(mib_cell(&[], 2), "-");
+    fn rows_show_medians_and_goals() {
         let rss = |k| Rss {
             vm_rss: k,
             vm_hwm: k,

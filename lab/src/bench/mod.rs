@@ -1,15 +1,18 @@
 //! What the benchmark binaries (`mpwan-bench-mptcp`, `mpwan-bench-tracker`,
-//! `mpwan-bench-bgp`) share: their command line and lab setup ([`cli`]),
-//! the agent under measurement and the reading of its growing JSON log
-//! ([`agent`]), and the min / median / max of their samples ([`stats`]).
-//! Each binary keeps what only it measures in its own folder under
-//! `src/bin/`, except the BGP benchmark, whose speakers, MRT loading and
-//! scenarios live in [`bgp`].
+//! `mpwan-bench-bgp`, `mpwan-bench-footprint`) share: their command line
+//! and lab setup ([`cli`]), the agent under measurement and the reading of
+//! its growing JSON log ([`agent`]), a process's memory from
+//! `/proc/PID/status` ([`memory`]), the min / median / max of their samples
+//! and their tables ([`stats`]), and the figures they hand to `bench/run`
+//! ([`summary`]). Each binary keeps what only it measures in its own folder
+//! under `src/bin/`, except the BGP and footprint benchmarks, whose
+//! speakers, MRT loading and scenarios live in [`bgp`] and [`footprint`].
 
 pub mod agent;
 pub mod bgp;
 pub mod cli;
 pub mod footprint;
+pub mod memory;
 pub mod stats;
 pub mod summary;
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
 
-use super::stats::Summary;
+use super::stats::{Summary, ms_number};
 
 /// The variable naming the summary file.
 pub const ENV: &str = "MPWAN_BENCH_SUMMARY";
@@ -27,6 +27,38 @@ pub fn line(key: &str, value: &dyn Display, unit: &str) -> Result<String> {
         );
     }
     Ok(format!("{key}\t{value}\t{unit}\n"))
+}
+
+/// The speakers a figure can be of: mpwan, or a peer measured in the same
+/// run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Speaker {
+    Mpwan,
+    Gobgpd,
+    Bird,
+}
+
+impl Speaker {
+    /// In the order of the tables' columns.
+    pub const ALL: [Speaker; 3] = [Speaker::Mpwan, Speaker::Gobgpd, Speaker::Bird];
+
+    /// Its name in tables and progress lines.
+    pub fn label(self) -> &'static str {
+        match self {
+            Speaker::Mpwan => "mpwan",
+            Speaker::Gobgpd => "gobgpd",
+            Speaker::Bird => "BIRD",
+        }
+    }
+
+    /// What its figures' keys end with: nothing for mpwan's.
+    pub fn key_suffix(self) -> &'static str {
+        match self {
+            Speaker::Mpwan => "",
+            Speaker::Gobgpd => "@gobgpd",
+            Speaker::Bird => "@bird",
+        }
+    }
 }
 
 /// Appends one figure to the summary file, if one is asked for.
@@ -48,34 +80,16 @@ pub fn record(key: &str, value: impl Display, unit: &str) -> Result<()> {
 /// nothing when there are none.
 pub fn record_ms(key: &str, samples: &[Duration], decimals: usize) -> Result<()> {
     match Summary::of(samples) {
-        Some(s) => record(
-            key,
-            format!("{:.*}", decimals, s.median.as_secs_f64() * 1000.0),
-            "ms",
-        ),
+        Some(s) => record(key, ms_number(s.median, decimals), "ms"),
         None => Ok(()),
     }
 }
 
 /// The median of `kib` samples, in KiB; nothing when there are none.
 pub fn record_kib(key: &str, kib: &[u64]) -> Result<()> {
-    match median(kib) {
-        Some(m) => record(key, m, "KiB"),
+    match Summary::of(kib) {
+        Some(s) => record(key, s.median, "KiB"),
         None => Ok(()),
-    }
-}
-
-/// The middle value; with an even count, the mean of the two middle ones
-/// rounded down; `None` for none.
-pub fn median(values: &[u64]) -> Option<u64> {
-    let mut v = values.to_vec();
-    v.sort_unstable();
-    let mid = v.len() / 2;
-    match (v.len() % 2, mid.checked_sub(1)) {
-        // Halves first, as in Summary::of: the sum could overflow.
-        (0, Some(below)) => Some(v[below] / 2 + v[mid] / 2 + (v[below] % 2 + v[mid] % 2) / 2),
-        (0, None) => None,
-        _ => Some(v[mid]),
     }
 }
 
@@ -92,15 +106,5 @@ mod tests {
         assert!(line("a\tb", &1, "ms").is_err());
         assert!(line("a", &"x\ny", "ms").is_err());
         assert!(line("a", &1, "").is_err());
-    }
-
-    #[test]
-    fn medians_of_kib() {
-        assert_eq!(median(&[]), None);
-        assert_eq!(median(&[5]), Some(5));
-        assert_eq!(median(&[9, 1, 5]), Some(5));
-        assert_eq!(median(&[4, 1, 2, 3]), Some(2));
-        assert_eq!(median(&[3, 5]), Some(4));
-        assert_eq!(median(&[u64::MAX, u64::MAX]), Some(u64::MAX));
     }
 }

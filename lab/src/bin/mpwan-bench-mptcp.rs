@@ -85,7 +85,8 @@ fn run(mpwan: &Path, plan: Plan) -> Result<()> {
         let token_text = stream.token(&lab)?;
         let token = u32::from_str_radix(&token_text, 16)
             .with_context(|| format!("token {token_text:?} from ss is not hexadecimal"))?;
-        // Proves the monitor is subscribed before any outage is timed.
+        // The monitor is subscribed (Monitor::start); this proves it sees
+        // the stream's own connection, whose events the cycles time.
         monitor.wait("the stream's CREATED event", mark, STEP, |e| {
             e.kind == "CREATED" && e.token == Some(token)
         })?;
@@ -123,14 +124,13 @@ fn run(mpwan: &Path, plan: Plan) -> Result<()> {
     }
     drop(monitor);
     drop(lab);
-    report::print(
-        mpwan,
-        &Results {
-            samples,
-            runs: plan.connections,
-            cycles_per_run: plan.cycles,
-            verified,
-            elapsed: clock.elapsed(),
-        },
-    )
+    let results = Results {
+        samples,
+        runs: plan.connections,
+        cycles_per_run: plan.cycles,
+        verified,
+        elapsed: clock.elapsed(),
+    };
+    report::print(mpwan, &results);
+    report::record(&results)
 }

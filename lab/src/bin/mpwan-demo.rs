@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
-use mpwan_lab::bench::agent::mpwan_cli as cli;
+use mpwan_lab::bench::agent::{mpwan_cli as cli, status_json, wan_entry};
 use mpwan_lab::bgp_peer::{Family, GobgpOptions, GobgpPeer};
 use mpwan_lab::wait::{Clock, until};
 use mpwan_lab::{AgentConfigOptions, BgpOptions, Lab, LabChild, MptcpStream, Role, Wan, addr};
@@ -64,8 +64,7 @@ struct Agent<'a> {
 
 impl Agent<'_> {
     fn status(&self) -> Result<Value> {
-        let out = cli(self.mpwan, &self.socket, &["status", "--json"])?;
-        serde_json::from_str(&out).context("status --json is not JSON")
+        status_json(self.mpwan, &self.socket)
     }
 
     /// Waits until `f` holds for the status; returns that status.
@@ -77,11 +76,9 @@ impl Agent<'_> {
     }
 }
 
+/// WAN `name`'s entry in a status, null when it has none.
 fn wan<'a>(s: &'a Value, name: &str) -> &'a Value {
-    s["wans"]
-        .as_array()
-        .and_then(|w| w.iter().find(|w| w["name"] == name))
-        .unwrap_or(&Value::Null)
+    wan_entry(s, name).unwrap_or(&Value::Null)
 }
 
 fn run(mpwan: &Path) -> Result<()> {

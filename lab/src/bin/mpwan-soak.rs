@@ -61,13 +61,8 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Args> {
 /// The report's figures as `soak.*` summary lines.
 fn record(r: &soak::Report) -> Result<()> {
     let s = &r.stats;
-    let (bh, loss, carrier) = r.injected;
     summary::record("soak.seed", r.seed, "seed")?;
-    summary::record(
-        "soak.faults",
-        bh.saturating_add(loss).saturating_add(carrier),
-        "faults",
-    )?;
+    summary::record("soak.faults", r.faults_injected(), "faults")?;
     summary::record("soak.restarts", r.restarts, "restarts")?;
     summary::record(
         "soak.transitions",
@@ -106,10 +101,7 @@ fn main() {
             Duration::from_secs(u64::from(args.minutes).saturating_mul(60)),
             args.minutes.max(2),
         );
-        opts.seed = match args.seed {
-            Some(s) => Some(s),
-            None => soak::seed_from_env()?,
-        };
+        opts.seed = args.seed;
         soak::run(&opts)
     })();
     match outcome {

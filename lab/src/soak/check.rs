@@ -78,11 +78,16 @@ pub enum Condition {
 }
 
 impl Condition {
-    pub fn holds(self, v: &View) -> bool {
+    /// The WANs it depends on: it holds while one of them is usable.
+    pub fn wans(self) -> &'static [Wan] {
         match self {
-            Condition::Wan2 => v.wan(Wan::Two).usable(),
-            Condition::Any => Wan::ALL.iter().any(|w| v.wan(*w).usable()),
+            Condition::Wan2 => &[Wan::Two],
+            Condition::Any => &Wan::ALL,
         }
+    }
+
+    pub fn holds(self, v: &View) -> bool {
+        self.wans().iter().any(|w| v.wan(*w).usable())
     }
 
     /// As written in the configuration.
@@ -97,16 +102,15 @@ impl Condition {
 /// A poll, kept for the RIB checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PollRecord {
-    /// When the status was asked for, and when it came.
+    /// When the status was asked for.
     pub sent: Duration,
-    pub received: Duration,
     /// Which agent answered (0 first, +1 per restart).
     pub agent: u32,
     /// Since when the session has been seen established (this agent).
     pub established_since: Option<Duration>,
-    /// Per [`PREFIXES`] entry: whether the condition holds, since when
-    /// (first seen so, this agent), and the agent's own announced state.
-    pub conditions: Vec<(bool, Duration, String)>,
+    /// Per [`PREFIXES`] entry: whether the condition holds, and since
+    /// when (first seen so, this agent).
+    pub conditions: Vec<(bool, Duration)>,
 }
 
 /// A crash and restart.
@@ -207,13 +211,14 @@ pub struct Stats {
 /// The online checker.
 pub struct Checker {
     /// The schedule's seed, printed with each violation.
-    pub seed: u64,
-    pub bounds: Bounds,
+    seed: u64,
+    bounds: Bounds,
     /// Routing tables of the WANs, in [`Wan::ALL`] order.
-    pub tables: [u32; 2],
+    tables: [u32; 2],
     /// How long the stream may make no progress while a path is usable.
-    pub stream_stall: Duration,
-    pub truth: [Timeline; 2],
+    stream_stall: Duration,
+    /// Per WAN, in [`Wan::ALL`] order.
+    truth: [Timeline; 2],
     pub violations: Vec<Violation>,
     pub stats: Stats,
     pub polls: Vec<PollRecord>,
@@ -241,10 +246,6 @@ pub struct Checker {
 
 /// How long after `gaps_due` missing entries are a violation.
 const GAP_WAIT: Duration = Duration::from_secs(10);
-
-fn idx(wan: Wan) -> usize {
-    Wan::ALL.iter().position(|w| *w == wan).unwrap_or(0)
-}
 
 impl Checker {
     /// `ready`: when the first agent answered.
@@ -287,10 +288,14 @@ impl Checker {
         if ok {
             self.active.remove(key);
         } else if self.active.insert(key.to_string()) {
-            let v = v();
-            eprintln!("soak: VIOLATION (seed {}) {v}", self.seed);
-            self.violations.push(v);
+            self.record(v());
         }
+    }
+
+    /// Prints a violation and keeps it for the report.
+    pub fn record(&mut self, v: Violation) {
+        eprintln!("soak: VIOLATION (seed {}) {v}", self.seed);
+        self.violations.push(v);
     }
 
     /// A violation that is not a state: reported as it is.
@@ -306,8 +311,8 @@ impl Checker {
 
     /// `fault` began on `wan`: the command ran from `lo` to `hi`.
     pub fn fault_started(&mut self, wan: Wan, fault: Fault, lo: Duration, hi: Duration) {
-        self.truth[idx(wan)].change(Some(fault), lo, hi);
-        let t = &mut self.wans[idx(wan)];
+        self.truth[wan.index()].change(Some(fault), lo, hi);
+        let t = &mut self.wans[wan.index()];
         t.recovering = None;
         t.detecting = None;
         if !matches!(fault, Fault::Loss(_)) {
@@ -320,7 +325,7 @@ impl Checker {
 
     /// `wan`'s fault ended (restored from `lo` to `hi`).
     pub fn fault_ended(&mut self, wan: Wan, lo: Duration, hi: Duration) {
-        let i = idx(wan);
+        let i = wan.index();
         let after_loss = matches!(self.truth[i].current().fault, Some(Fault::Loss(_)));
         self.truth[i].change(None, lo, hi);
         let t = &mut self.wans[i];
@@ -332,14 +337,10 @@ impl Checker {
     /// `spawned` and answered at `ready`.
     pub fn restarted(&mut self, killed: Duration, spawned: Duration, ready: Duration) {
         let quiet_since = self.last_sent.saturating_sub(self.bounds.detect);
-        let quiet = |w: Wan| self.truth[idx(w)].current().from_lo < quiet_since;
+        let quiet = |w: &Wan| self.truth[w.index()].current().from_lo < quiet_since;
         let mut held = [false; PREFIXES.len()];
         for (n, (_, cond)) in PREFIXES.iter().enumerate() {
-            let wans_quiet = match cond {
-                Condition::Wan2 => quiet(Wan::Two),
-                Condition::Any => Wan::ALL.into_iter().all(quiet),
-            };
-            held[n] = wans_quiet && self.conditions[n].is_some_and(|(h, _)| h);
+            held[n] = cond.wans().iter().all(quiet) && self.conditions[n].is_some_and(|(h, _)| h);
         }
         self.agent = self.agent.saturating_add(1);
         self.ready = ready;
@@ -400,11 +401,15 @@ impl Checker {
         if let Some(k) = kernel {
             self.check_kernel(sent, k);
         }
-        self.check_stream(sent, received, view, kernel, progress);
+        self.track_progress(sent, received, progress);
+        // Unknown while the agent restarts: the last path state stays.
+        if let (Some(v), Some(k)) = (view, kernel) {
+            self.check_path(sent, v, k);
+        }
     }
 
     fn check_wan(&mut self, wan: Wan, sent: Duration, received: Duration, v: &View) {
-        let i = idx(wan);
+        let i = wan.index();
         let w = v.wan(wan).clone();
         let b = self.bounds;
         if !w.hold.is_zero() {
@@ -449,7 +454,6 @@ impl Checker {
                 .or_default()
                 .add(received.saturating_sub(from), bound);
         }
-        let t = &mut self.wans[i];
         if w.state == "up"
             && let Some((after_loss, from)) = t.recovering.take()
         {
@@ -458,13 +462,14 @@ impl Checker {
                 .recovery
                 .add(received.saturating_sub(from), bound);
         }
-        let down_in_fault = self.wans[i].down_in_fault;
-        let hold_applies = self.wans[i].hold_applies;
-        self.wans[i].was_up |= w.state == "up";
+        t.was_up |= w.state == "up";
+        // Usable, after this agent saw it up and then down in the last
+        // black hole or carrier loss: the hold-down bounds it from below.
+        let held_back = w.usable() && t.down_in_fault && t.hold_applies;
+        let hold_then = t.hold_when_down.unwrap_or(b.timers.hold_down);
 
         let seg = *self.truth[i].current();
         let required = self.truth[i].required(&b, sent, self.ready);
-        let hold_then = self.wans[i].hold_when_down.unwrap_or(b.timers.hold_down);
         let earliest = self.truth[i].earliest_usable(hold_then);
         let ok = match required {
             Some((Expect::Up, _)) => w.state == "up",
@@ -490,13 +495,10 @@ impl Checker {
             seen,
         });
 
-        let early =
-            earliest.filter(|e| w.usable() && down_in_fault && hold_applies && received < *e);
+        let early = earliest.filter(|e| held_back && received < *e);
         if let Some(e) = earliest
             && was_down
-            && w.usable()
-            && down_in_fault
-            && hold_applies
+            && held_back
         {
             // How long after the earliest allowed moment it came back.
             let margin = received.saturating_sub(e);
@@ -534,7 +536,7 @@ impl Checker {
     }
 
     fn check_endpoint(&mut self, wan: Wan, sent: Duration, v: &View, k: &Kernel) {
-        let i = idx(wan);
+        let i = wan.index();
         let v4 = v.wan(wan).v4.clone();
         let v4_since = v.wan(wan).v4_since.clone();
         let t = &mut self.wans[i];
@@ -603,17 +605,9 @@ impl Checker {
         if sent < due {
             return;
         }
-        let mut gaps = Vec::new();
-        for wan in Wan::ALL {
-            // Carrier loss takes the table's routes with it; the rules stay.
-            let carrier = self.truth[idx(wan)].current().fault == Some(Fault::Carrier);
-            gaps.extend(
-                k.gaps(wan, self.tables[idx(wan)])
-                    .into_iter()
-                    .filter(|g| !(carrier && g.starts_with("route")))
-                    .map(|g| format!("{wan}: {g}")),
-            );
-        }
+        let gaps = k.all_gaps(self.tables, |wan| {
+            self.truth[wan.index()].current().fault == Some(Fault::Carrier)
+        });
         if gaps.is_empty() {
             self.gaps_due = None;
             self.stats.gap_checks = self.stats.gap_checks.saturating_add(1);
@@ -646,18 +640,15 @@ impl Checker {
         // two polls: its prefixes' conditions count as new from here.
         let mut flipped = [false; 2];
         for wan in Wan::ALL {
-            let t = &mut self.wans[idx(wan)];
+            let t = &mut self.wans[wan.index()];
             let now = &v.wan(wan).since;
-            flipped[idx(wan)] = t.since.as_ref().is_some_and(|s| s != now);
+            flipped[wan.index()] = t.since.as_ref().is_some_and(|s| s != now);
             t.since = Some(now.clone());
         }
         let mut conditions = Vec::new();
         for (n, (prefix, cond)) in PREFIXES.iter().enumerate() {
             let holds = cond.holds(v);
-            let moved = match cond {
-                Condition::Wan2 => flipped[idx(Wan::Two)],
-                Condition::Any => flipped.iter().any(|f| *f),
-            };
+            let moved = cond.wans().iter().any(|w| flipped[w.index()]);
             let slot = &mut self.conditions[n];
             if moved || slot.is_none_or(|(h, _)| h != holds) {
                 *slot = Some((holds, received));
@@ -676,25 +667,19 @@ impl Checker {
                 expected: format!("{want} (condition {} since {})", holds, secs(since)),
                 seen: state.clone(),
             });
-            conditions.push((holds, since, state));
+            conditions.push((holds, since));
         }
         self.polls.push(PollRecord {
             sent,
-            received,
             agent: self.agent,
             established_since: self.established_since,
             conditions,
         });
     }
 
-    fn check_stream(
-        &mut self,
-        sent: Duration,
-        received: Duration,
-        view: Option<&View>,
-        kernel: Option<&Kernel>,
-        p: &Progress,
-    ) {
+    /// The stream's own check, and when it last made progress: at every
+    /// poll.
+    fn track_progress(&mut self, sent: Duration, received: Duration, p: &Progress) {
         if let Some(e) = &p.error
             && !self.stream_broken
         {
@@ -710,13 +695,14 @@ impl Checker {
             self.last_verified = p.verified;
             self.last_progress = received;
         }
-        // A path: a WAN with no fault, reported usable, its endpoint in
-        // the kernel. Unknown while the agent restarts: keep the last.
-        let (Some(v), Some(k)) = (view, kernel) else {
-            return;
-        };
+    }
+
+    /// Progress while a path is usable: a WAN with no fault, reported
+    /// usable, its endpoint in the kernel. Called when both the status and
+    /// the kernel were read.
+    fn check_path(&mut self, sent: Duration, v: &View, k: &Kernel) {
         let path = Wan::ALL.iter().any(|w| {
-            self.truth[idx(*w)].current().fault.is_none()
+            self.truth[w.index()].current().fault.is_none()
                 && v.wan(*w).usable()
                 && k.endpoint(w.mptcp_id()).is_some()
         });
@@ -742,3 +728,6 @@ impl Checker {
         });
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -49,18 +49,18 @@ pub fn parse(out: &str) -> Result<Kernel> {
     );
     let mut k = Kernel::default();
     for line in parts[0].lines().filter(|l| !l.trim().is_empty()) {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        let id = words
-            .iter()
-            .position(|w| *w == "id")
-            .and_then(|i| words.get(i.saturating_add(1)))
+        let id = word_after(line, "id")
             .and_then(|w| w.parse().ok())
             .with_context(|| format!("no endpoint id in {line:?}"))?;
         k.endpoints.push(Endpoint {
             id,
-            addr: words.first().map(|w| w.to_string()).unwrap_or_default(),
-            flags: words
-                .iter()
+            addr: line
+                .split_whitespace()
+                .next()
+                .map(str::to_string)
+                .unwrap_or_default(),
+            flags: line
+                .split_whitespace()
                 .filter(|w| ["signal", "subflow", "backup", "fullmesh"].contains(w))
                 .map(|w| w.to_string())
                 .collect(),
@@ -84,15 +84,16 @@ pub fn parse(out: &str) -> Result<Kernel> {
     Ok(k)
 }
 
+/// The word that follows `keyword` in `line`, as in `id 3` or `table 101`.
+fn word_after<'a>(line: &'a str, keyword: &str) -> Option<&'a str> {
+    let mut words = line.split_whitespace();
+    words.find(|w| *w == keyword)?;
+    words.next()
+}
+
 /// The table a route line names (`main` when it names none).
 fn table_of(route: &str) -> &str {
-    let words: Vec<&str> = route.split_whitespace().collect();
-    words
-        .iter()
-        .position(|w| *w == "table")
-        .and_then(|i| words.get(i.saturating_add(1)))
-        .copied()
-        .unwrap_or("main")
+    word_after(route, "table").unwrap_or("main")
 }
 
 impl Kernel {
@@ -174,6 +175,24 @@ impl Kernel {
         missing
     }
 
+    /// [`Kernel::gaps`] of every WAN, each named by its WAN; `tables` in
+    /// [`Wan::ALL`] order. A WAN for which `routes_gone` holds (carrier
+    /// loss takes its table's routes with it, the rules stay) is not
+    /// asked for its route.
+    pub fn all_gaps(&self, tables: [u32; 2], routes_gone: impl Fn(Wan) -> bool) -> Vec<String> {
+        let mut missing = Vec::new();
+        for (wan, table) in Wan::ALL.into_iter().zip(tables) {
+            let gone = routes_gone(wan);
+            missing.extend(
+                self.gaps(wan, table)
+                    .into_iter()
+                    .filter(|g| !(gone && g.starts_with("route")))
+                    .map(|g| format!("{wan}: {g}")),
+            );
+        }
+        missing
+    }
+
     /// A short account, for messages.
     pub fn describe(&self) -> String {
         let mut s = String::from("endpoints:");
@@ -236,6 +255,17 @@ mod tests {
         let gone = OUT.replace("4220:\tfrom fd00:1::2 lookup 101 proto 109\n", "");
         let g = parse(&gone).unwrap().gaps(Wan::One, 101);
         assert_eq!(g, ["v6 rule \"from fd00:1::2 lookup 101\""]);
+        let all = parse(&gone).unwrap().all_gaps([101, 102], |_| false);
+        assert_eq!(all.len(), 9, "{all:?}");
+        assert_eq!(all[0], "wan1: v6 rule \"from fd00:1::2 lookup 101\"");
+        assert!(all[1..].iter().all(|g| g.starts_with("wan2: ")), "{all:?}");
+        let carrier = parse(&gone)
+            .unwrap()
+            .all_gaps([101, 102], |w| w == Wan::Two);
+        assert_eq!(carrier.len(), 7, "{carrier:?}");
+        assert!(!carrier.iter().any(|g| g.contains("route")), "{carrier:?}");
+        assert_eq!(word_after("a id 3 b", "id"), Some("3"));
+        assert_eq!(word_after("a id", "id"), None);
         assert!(parse("no separators").is_err());
     }
 }

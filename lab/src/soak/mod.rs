@@ -55,7 +55,8 @@ pub struct Options {
     pub faults: Duration,
     /// How many times the agent is killed and restarted.
     pub crashes: u32,
-    /// The schedule's seed; `None` draws one (and prints it).
+    /// The schedule's seed; `None`: `MPWAN_SOAK_SEED` if set, else a
+    /// random one (printed either way).
     pub seed: Option<u64>,
     /// Time between two polls of the agent and the kernel.
     pub poll: Duration,
@@ -79,7 +80,7 @@ impl Options {
 }
 
 /// `MPWAN_SOAK_SEED`, if set: the seed of a run to replay.
-pub fn seed_from_env() -> Result<Option<u64>> {
+fn seed_from_env() -> Result<Option<u64>> {
     match std::env::var("MPWAN_SOAK_SEED") {
         Ok(s) => s
             .trim()

@@ -40,6 +40,12 @@ impl Report {
     pub fn passed(&self) -> bool {
         self.violations.is_empty()
     }
+
+    /// Faults injected, of every kind.
+    pub fn faults_injected(&self) -> u32 {
+        let (bh, loss, carrier) = self.injected;
+        bh.saturating_add(loss).saturating_add(carrier)
+    }
 }
 
 impl fmt::Display for Report {
@@ -57,7 +63,7 @@ impl fmt::Display for Report {
             "  {} of faults, {} in all: {} faults injected ({bh} black holes, {loss} loss bursts, {carrier} carrier losses), {} restarts (kill -9)",
             secs(self.faults),
             secs(self.wall),
-            bh.saturating_add(loss).saturating_add(carrier),
+            self.faults_injected(),
             self.restarts
         )?;
         writeln!(

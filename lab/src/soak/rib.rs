@@ -60,8 +60,7 @@ pub fn check(
         let Some(sample) = at(history, p.sent) else {
             continue;
         };
-        for (n, ((prefix, _), (holds, since, _))) in PREFIXES.iter().zip(&p.conditions).enumerate()
-        {
+        for (n, ((prefix, _), (holds, since))) in PREFIXES.iter().zip(&p.conditions).enumerate() {
             if p.sent < since.saturating_add(follow) {
                 continue;
             }
@@ -167,16 +166,11 @@ mod tests {
     fn poll(sent: u64, wan2: bool) -> PollRecord {
         PollRecord {
             sent: Duration::from_secs(sent),
-            received: Duration::from_secs(sent),
             agent: 0,
             established_since: Some(Duration::ZERO),
             conditions: vec![
-                (
-                    wan2,
-                    Duration::from_secs(if wan2 { 0 } else { 10 }),
-                    String::new(),
-                ),
-                (true, Duration::ZERO, String::new()),
+                (wan2, Duration::from_secs(if wan2 { 0 } else { 10 })),
+                (true, Duration::ZERO),
             ],
         }
     }

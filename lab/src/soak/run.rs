@@ -3,12 +3,12 @@
 
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
 
-use crate::bench::agent::{BenchAgent, STEP, Tail};
+use crate::bench::agent::{BenchAgent, STEP};
 use crate::bench::cli::build_lab;
 use crate::bgp_peer::{Family, GobgpOptions, GobgpPeer};
 use crate::wait::{self, Clock};
@@ -20,7 +20,7 @@ use super::schedule::{Action, Fault, Schedule, Shape};
 use super::truth::{Bounds, Timers};
 use super::usage::{self, Sample, Trend};
 use super::view::{self, View};
-use super::{Options, Report, rib};
+use super::{Options, Report, rib, seed_from_env};
 
 /// gobgpd's port in the peer namespace.
 const PEER_PORT: u16 = 1790;
@@ -36,11 +36,11 @@ const USAGE_EVERY: Duration = Duration::from_secs(1);
 /// Enough to see what went wrong; a broken agent would add one a poll.
 const MAX_VIOLATIONS: usize = 25;
 
-/// A seed nobody chose: std's per-process random hasher keys.
+/// A seed nobody chose: std's random hasher keys (drawn from the OS).
 fn random_seed() -> u64 {
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u32(std::process::id());
-    h.finish()
+    std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish()
 }
 
 fn write_config(lab: &Lab, timers: &Timers) -> Result<AgentPaths> {
@@ -72,20 +72,21 @@ fn write_config(lab: &Lab, timers: &Timers) -> Result<AgentPaths> {
     Ok(paths)
 }
 
-fn log_path(lab: &Lab, n: u32) -> PathBuf {
-    lab.dir().join(format!("agent-{n}.log"))
+/// Starts agent `n` (0 first, +1 per restart), logging to
+/// `lab.dir()/agent-<n>.log`.
+fn start_agent(lab: &Lab, mpwan: &Path, paths: &AgentPaths, n: u32) -> Result<BenchAgent> {
+    BenchAgent::start(lab, mpwan, paths, &format!("agent-{n}"), None)
 }
 
-/// Copies the agents' logs out of the lab's directory (removed with the
-/// lab) into `<tmp>/mpwan-soak-<seed>`, for a failed run.
-fn keep_logs(lab: &Lab, seed: u64, agents: u32) -> Option<PathBuf> {
+/// Copies the agents' logs (`logs`) out of the lab's directory (removed
+/// with the lab) into `<tmp>/mpwan-soak-<seed>`, for a failed run.
+fn keep_logs(seed: u64, logs: &[PathBuf]) -> Option<PathBuf> {
     let dir = std::env::temp_dir().join(format!("mpwan-soak-{seed}"));
     let copy = || -> std::io::Result<()> {
         std::fs::create_dir_all(&dir)?;
-        for n in 0..=agents {
-            let from = log_path(lab, n);
+        for from in logs {
             if let Some(name) = from.file_name() {
-                std::fs::copy(&from, dir.join(name))?;
+                std::fs::copy(from, dir.join(name))?;
             }
         }
         Ok(())
@@ -140,7 +141,10 @@ fn peer_has_all(peer: &GobgpPeer) -> Result<()> {
 /// Runs the soak; `Err` only when the lab or the agent could not be set
 /// up or driven, a broken invariant is in the report.
 pub fn run(opts: &Options) -> Result<Report> {
-    let seed = opts.seed.unwrap_or_else(random_seed);
+    let seed = match opts.seed {
+        Some(s) => s,
+        None => seed_from_env()?.unwrap_or_else(random_seed),
+    };
     eprintln!("soak: seed {seed} (replay with MPWAN_SOAK_SEED={seed})");
     let wall = Clock::start();
     let timers = Timers::LAB;
@@ -150,7 +154,7 @@ pub fn run(opts: &Options) -> Result<Report> {
         &Shape {
             faults: opts.faults,
             crashes: opts.crashes,
-            detect: bounds.detect.saturating_sub(bounds.slack),
+            detect: timers.worst_case_detection(),
             hold_down: timers.hold_down,
         },
     );
@@ -164,7 +168,7 @@ pub fn run(opts: &Options) -> Result<Report> {
             ..GobgpOptions::default()
         },
     )?;
-    let mut agent = BenchAgent::start(&lab, &opts.mpwan, &paths, "agent-0", None)?;
+    let mut agent = start_agent(&lab, &opts.mpwan, &paths, 0)?;
     wait::until(
         "both WANs, endpoints, session and prefixes up",
         STEP,
@@ -184,7 +188,8 @@ pub fn run(opts: &Options) -> Result<Report> {
     let now = || watch.elapsed();
 
     let mut checker = Checker::new(seed, bounds, TABLES, opts.stream_stall, now());
-    let mut log = Tail::new(&log_path(&lab, 0));
+    // Every agent's log, for a failed run.
+    let mut logs = vec![agent.log_path().to_path_buf()];
     let mut usage: Vec<Vec<Sample>> = vec![Vec::new()];
     let mut last_usage = Duration::ZERO;
     let mut agents = 0u32;
@@ -221,19 +226,12 @@ pub fn run(opts: &Options) -> Result<Report> {
                 }
                 Action::Crash => {
                     if let Some(v) = last_view.take() {
-                        agent_transitions = agent_transitions
-                            .saturating_add(v.wans.iter().map(|w| w.transitions).sum());
+                        agent_transitions = agent_transitions.saturating_add(v.transitions());
                     }
                     drop(agent);
                     let spawned = now();
                     agents = agents.saturating_add(1);
-                    agent = BenchAgent::start(
-                        &lab,
-                        &opts.mpwan,
-                        &paths,
-                        &format!("agent-{agents}"),
-                        None,
-                    )?;
+                    agent = start_agent(&lab, &opts.mpwan, &paths, agents)?;
                     let ready = now();
                     eprintln!(
                         "soak: [{}] agent {agents} (pid {}) answers",
@@ -241,7 +239,7 @@ pub fn run(opts: &Options) -> Result<Report> {
                         agent.pid()
                     );
                     checker.restarted(lo, spawned, ready);
-                    log = Tail::new(&log_path(&lab, agents));
+                    logs.push(agent.log_path().to_path_buf());
                     usage.push(Vec::new());
                 }
             }
@@ -286,12 +284,12 @@ pub fn run(opts: &Options) -> Result<Report> {
             && received >= ready.saturating_add(bounds.startup)
         {
             last_usage = received;
-            match usage::read(agent.pid(), received) {
+            match usage::read(agent.pid()) {
                 Ok(s) => usage.last_mut().into_iter().for_each(|u| u.push(s)),
                 Err(e) => eprintln!("soak: {e:#}"),
             }
         }
-        for line in log.lines().unwrap_or_default() {
+        for line in agent.log_lines().unwrap_or_default() {
             if line.contains("panicked") {
                 checker.violate(received, "the agent's stderr", "no panic", &line);
             }
@@ -338,12 +336,8 @@ pub fn run(opts: &Options) -> Result<Report> {
     }
     let gaps = wait::until("the agent's rules and routes", bounds.follow, || {
         let k = read_kernel(&lab)?;
-        let gaps: Vec<String> = Wan::ALL
-            .into_iter()
-            .zip(TABLES)
-            .flat_map(|(w, t)| k.gaps(w, t))
-            .chain(k.duplicates())
-            .collect();
+        let mut gaps = k.all_gaps(TABLES, |_| false);
+        gaps.extend(k.duplicates());
         if gaps.is_empty() {
             Ok(())
         } else {
@@ -363,8 +357,7 @@ pub fn run(opts: &Options) -> Result<Report> {
     let (rib_violations, rib_checked) =
         rib::check(&history, &checker.polls, &checker.restarts, bounds.follow);
     for v in rib_violations {
-        eprintln!("soak: VIOLATION (seed {seed}) {v}");
-        checker.violations.push(v);
+        checker.record(v);
     }
     let verified = match stream.stop() {
         Ok(p) => p.verified,
@@ -379,8 +372,7 @@ pub fn run(opts: &Options) -> Result<Report> {
         }
     };
     if let Some(v) = &last_view {
-        agent_transitions =
-            agent_transitions.saturating_add(v.wans.iter().map(|w| w.transitions).sum());
+        agent_transitions = agent_transitions.saturating_add(v.transitions());
     }
     let trends: Vec<Trend> = usage
         .iter()
@@ -395,7 +387,7 @@ pub fn run(opts: &Options) -> Result<Report> {
     let logs = if checker.violations.is_empty() {
         None
     } else {
-        keep_logs(&lab, seed, agents)
+        keep_logs(seed, &logs)
     };
     Ok(Report {
         notes: notes.into_iter().collect(),

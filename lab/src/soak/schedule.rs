@@ -102,7 +102,8 @@ pub struct Shape {
     /// first two thirds of `faults` (so the last agent lives longest and
     /// its fd and memory figures cover the longest stretch).
     pub crashes: u32,
-    /// The worst-case probe detection time (see `Bounds::detect`).
+    /// The worst-case probe detection time
+    /// ([`super::truth::Timers::worst_case_detection`]).
     pub detect: Duration,
     /// The configured hold-down.
     pub hold_down: Duration,

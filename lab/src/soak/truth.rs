@@ -31,8 +31,11 @@ use std::time::Duration;
 
 use super::schedule::Fault;
 
-/// The tracker timers of the soak's agent: written into its
-/// configuration, and the source of every bound.
+/// The tracker timers of the lab's agent: written into its configuration
+/// (the default [`crate::AgentConfigOptions::tracker`] is
+/// [`Timers::LAB`]'s [`Timers::tracker_toml`]), and the source of every
+/// bound. The lab does not depend on the tracker crate: the values taken
+/// from it are pinned by `tracker/tests/lab_timers.rs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timers {
     pub interval: Duration,
@@ -51,7 +54,7 @@ pub struct Timers {
 }
 
 impl Timers {
-    /// The lab's test timings (as in `AgentConfigOptions::default`).
+    /// The lab's test timings (`AgentConfigOptions::default` writes them).
     pub const LAB: Timers = Timers {
         interval: Duration::from_millis(250),
         failure_interval: Duration::from_millis(250),
@@ -79,6 +82,16 @@ impl Timers {
             ms(self.hold_down)
         )
     }
+
+    /// The tracker's worst case from a black hole to `down`, for a WAN
+    /// that was steady: `interval + timeout + (down - 1) x max(timeout,
+    /// failure_interval)` (`HealthParams::worst_case_detection`).
+    pub fn worst_case_detection(&self) -> Duration {
+        let failing = self.timeout.max(self.failure_interval);
+        self.interval
+            .saturating_add(self.timeout)
+            .saturating_add(failing.saturating_mul(self.down.saturating_sub(1)))
+    }
 }
 
 /// How long the agent may take, derived from [`Timers`].
@@ -92,8 +105,8 @@ pub struct Bounds {
     /// a poll), and 1 s for a loaded 2-core machine (other builds and
     /// tests running) and the status round trip.
     pub slack: Duration,
-    /// Black hole to `down`: the tracker's worst case, `interval +
-    /// timeout + (down - 1) x max(timeout, failure_interval)`, plus slack.
+    /// Black hole to `down`: the tracker's worst case
+    /// ([`Timers::worst_case_detection`]), plus slack.
     pub detect: Duration,
     /// Carrier loss to `down`: the link event acts at once; slack only.
     pub carrier: Duration,
@@ -105,8 +118,9 @@ pub struct Bounds {
     pub follow: Duration,
 }
 
-/// The tracker's own grace for a late round report.
-const REPORT_SLACK: Duration = Duration::from_millis(200);
+/// The tracker's own grace for a late round report (its
+/// `health::REPORT_SLACK`).
+pub const REPORT_SLACK: Duration = Duration::from_millis(200);
 /// Scheduling on a loaded machine and the status round trip.
 const MACHINE: Duration = Duration::from_secs(1);
 
@@ -119,12 +133,7 @@ impl Bounds {
             .saturating_add(REPORT_SLACK)
             .saturating_add(poll)
             .saturating_add(MACHINE);
-        let failing = t.timeout.max(t.failure_interval);
-        let detect = t
-            .interval
-            .saturating_add(t.timeout)
-            .saturating_add(failing.saturating_mul(t.down.saturating_sub(1)))
-            .saturating_add(slack);
+        let detect = t.worst_case_detection().saturating_add(slack);
         let startup = t
             .interval
             .saturating_add(t.timeout)
@@ -178,10 +187,14 @@ pub struct Segment {
     pub hold: Duration,
 }
 
-/// A WAN's truth over the run.
+/// A WAN's truth over the run: the segment it is in, and the fault of
+/// the one before (all the rules look back no further).
 #[derive(Debug, Clone)]
 pub struct Timeline {
-    pub segments: Vec<Segment>,
+    current: Segment,
+    /// The fault of the segment before `current`; `None` when it was
+    /// healthy or there was none (both count as healthy since the start).
+    previous: Option<Fault>,
     /// The hold-down the agent reported last.
     last_hold: Duration,
 }
@@ -190,44 +203,36 @@ impl Timeline {
     /// Healthy from the start.
     pub fn new(hold: Duration) -> Timeline {
         Timeline {
-            segments: vec![Segment {
+            current: Segment {
                 fault: None,
                 from_lo: Duration::ZERO,
                 from_hi: Duration::ZERO,
                 hold,
-            }],
+            },
+            previous: None,
             last_hold: hold,
         }
     }
 
     pub fn current(&self) -> &Segment {
-        // Never empty: `new` puts one in and nothing removes any.
-        &self.segments[self.segments.len().saturating_sub(1)]
-    }
-
-    fn previous(&self) -> Option<&Segment> {
-        self.segments
-            .len()
-            .checked_sub(2)
-            .and_then(|i| self.segments.get(i))
+        &self.current
     }
 
     /// The truth changed: the command began at `lo` and returned at `hi`.
     pub fn change(&mut self, fault: Option<Fault>, lo: Duration, hi: Duration) {
-        self.segments.push(Segment {
+        self.previous = self.current.fault;
+        self.current = Segment {
             fault,
             from_lo: lo,
             from_hi: hi,
             hold: self.last_hold,
-        });
+        };
     }
 
     /// The agent reported `hold` as a family's hold-down.
     pub fn saw_hold(&mut self, hold: Duration) {
         self.last_hold = hold;
-        if let Some(s) = self.segments.last_mut() {
-            s.hold = s.hold.max(hold);
-        }
+        self.current.hold = self.current.hold.max(hold);
     }
 
     /// What the state must be at `t`, and since when it must be so;
@@ -246,9 +251,9 @@ impl Timeline {
             Some(Fault::Blackhole) => (Expect::Down, seg.from_hi.saturating_add(b.detect)),
             Some(Fault::Carrier) => (Expect::Down, seg.from_hi.saturating_add(b.carrier)),
             None => {
-                let due = match self.previous().map(|p| p.fault) {
-                    None | Some(None) => seg.from_hi,
-                    Some(Some(f)) => seg
+                let due = match self.previous {
+                    None => seg.from_hi,
+                    Some(f) => seg
                         .from_hi
                         .saturating_add(b.recover(seg.hold, matches!(f, Fault::Loss(_)))),
                 };
@@ -264,8 +269,7 @@ impl Timeline {
     /// be usable again at the earliest.
     pub fn earliest_usable(&self, hold: Duration) -> Option<Duration> {
         let seg = self.current();
-        let prev = self.previous()?;
-        match (seg.fault, prev.fault) {
+        match (seg.fault, self.previous) {
             (None, Some(Fault::Blackhole | Fault::Carrier)) => {
                 Some(seg.from_lo.saturating_add(hold))
             }
@@ -292,6 +296,7 @@ mod tests {
         // 2 x 250 + 200 + 250 + 1000
         assert_eq!(b.slack, ms(1950));
         // 250 + 200 + 2 x 250 = 950, the tracker's worst case
+        assert_eq!(Timers::LAB.worst_case_detection(), ms(950));
         assert_eq!(b.detect, ms(950 + 1950));
         assert_eq!(b.carrier, ms(1950));
         // 4 x 250 + 1 s + slack; after loss + 10 x 250

@@ -2,14 +2,13 @@
 //! comparison of a run's first and last quarter that tells a leak from
 //! noise.
 
-use std::time::Duration;
-
 use anyhow::{Context, Result};
+
+use crate::bench::memory::Rss;
 
 /// One reading of one agent process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sample {
-    pub at: Duration,
     /// Entries of /proc/PID/fd.
     pub fds: u32,
     /// VmRSS of /proc/PID/status, in KiB.
@@ -17,26 +16,14 @@ pub struct Sample {
 }
 
 /// Reads `pid`'s open files and resident memory.
-pub fn read(pid: u32, at: Duration) -> Result<Sample> {
+pub fn read(pid: u32) -> Result<Sample> {
     let fds = std::fs::read_dir(format!("/proc/{pid}/fd"))
         .with_context(|| format!("listing /proc/{pid}/fd"))?
         .count();
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .with_context(|| format!("reading /proc/{pid}/status"))?;
     Ok(Sample {
-        at,
         fds: u32::try_from(fds).unwrap_or(u32::MAX),
-        rss_kib: vm_rss(&status).with_context(|| format!("no VmRSS in /proc/{pid}/status"))?,
+        rss_kib: Rss::of(pid)?.vm_rss,
     })
-}
-
-/// The `VmRSS:  1234 kB` line of a /proc/PID/status.
-pub fn vm_rss(status: &str) -> Option<u64> {
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
 }
 
 /// The first and last quarter of one agent's samples, and whether they
@@ -117,17 +104,13 @@ mod tests {
     use super::*;
 
     fn s(fds: u32, rss_kib: u64) -> Sample {
-        Sample {
-            at: Duration::ZERO,
-            fds,
-            rss_kib,
-        }
+        Sample { fds, rss_kib }
     }
 
     #[test]
-    fn rss_is_read_from_status() {
-        assert_eq!(vm_rss("Name:\tmpwan\nVmRSS:\t    5120 kB\n"), Some(5120));
-        assert_eq!(vm_rss("Name:\tmpwan\n"), None);
+    fn this_process_is_read() {
+        let me = read(std::process::id()).unwrap();
+        assert!(me.fds > 0 && me.rss_kib > 0, "{me:?}");
     }
 
     #[test]

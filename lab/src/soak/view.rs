@@ -5,6 +5,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use serde_json::Value;
 
+use crate::bench::agent::wan_entry;
 use crate::role::Wan;
 
 /// One WAN as the agent reports it.
@@ -41,8 +42,6 @@ pub fn usable(state: &str) -> bool {
 /// One status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct View {
-    /// Changes with every new process image.
-    pub instance: String,
     /// In [`Wan::ALL`] order.
     pub wans: Vec<WanView>,
     /// The one neighbor (the lab's gobgpd) is established.
@@ -53,8 +52,14 @@ pub struct View {
 
 impl View {
     pub fn wan(&self, wan: Wan) -> &WanView {
-        let i = Wan::ALL.iter().position(|w| *w == wan).unwrap_or(0);
-        &self.wans[i]
+        &self.wans[wan.index()]
+    }
+
+    /// The agent's own count of transitions, over its WANs.
+    pub fn transitions(&self) -> u64 {
+        self.wans
+            .iter()
+            .fold(0, |n, w| n.saturating_add(w.transitions))
     }
 
     pub fn announced(&self, prefix: &str) -> Option<&str> {
@@ -74,10 +79,7 @@ fn text<'a>(v: &'a Value, what: &str) -> Result<&'a str> {
 pub fn parse(s: &Value) -> Result<View> {
     let mut wans = Vec::new();
     for wan in Wan::ALL {
-        let w = s["wans"]
-            .as_array()
-            .and_then(|a| a.iter().find(|w| w["name"] == wan.name()))
-            .with_context(|| format!("no {wan} in the status"))?;
+        let w = wan_entry(s, wan.name())?;
         let families = w["families"].as_array().context("no families")?;
         let v4 = families
             .iter()
@@ -110,7 +112,6 @@ pub fn parse(s: &Value) -> Result<View> {
         })
         .unwrap_or_default();
     Ok(View {
-        instance: text(&s["instance"], "instance")?.to_string(),
         wans,
         established: s["bgp"]["neighbors"][0]["state"] == "established",
         announced,
@@ -140,6 +141,7 @@ mod tests {
         assert_eq!(v.wan(Wan::Two).hold, Duration::from_secs(4));
         assert_eq!(v.wan(Wan::Two).hold_min, Duration::from_secs(2));
         assert_eq!(v.wan(Wan::Two).transitions, 3);
+        assert_eq!(v.transitions(), 4);
         assert_eq!(v.wan(Wan::Two).since, "t1");
         assert!(v.established);
         assert_eq!(v.announced("198.51.100.0/24"), Some("withdrawn"));

@@ -16,18 +16,17 @@
 //! and the count are read from the receiver (`gobgp -j neighbor
 //! 10.99.0.1`, `birdc show protocols [all]`), polled.
 
-use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use super::memory::peak_rss_kib;
 use super::speakers::{Bird, Gobgpd, Mode};
-use super::{GW, LONG, PEER, Plan, Sample, poll_until, prefixes, write_mrt};
-use crate::bench::agent::alive;
+use super::{GW, LONG, PEER, Plan, Sample, announce_toml, poll_until, write_mrt};
+use crate::bench::agent::BenchAgent;
+use crate::bench::memory::peak_rss_kib;
 use crate::wait::Clock;
-use crate::{AgentConfigOptions, BgpOptions, Lab, LabChild, Role};
+use crate::{AgentConfigOptions, AgentPaths, BgpOptions, Lab, Role};
 
 /// What scenario 1 measured, for one receiver.
 #[derive(Debug, Clone, Default)]
@@ -62,7 +61,7 @@ pub fn run(lab: &Lab, mpwan: &Path, plan: Plan, kind: Kind) -> Result<Announce> 
     let mrt = write_mrt(lab, "announce", n, GW)?;
     let mut out = Announce::default();
     for r in 0..plan.runs {
-        let (s, from_start, first) = mpwan_run(lab, mpwan, &paths.config_dir, n, r, kind)
+        let (s, from_start, first) = mpwan_run(lab, mpwan, &paths, n, r, kind)
             .with_context(|| format!("mpwan to {kind:?}, run {}", r + 1))?;
         eprintln!(
             "announce {n} to {kind:?}, run {}: mpwan   Established->all {} ms (start->all {} ms, \
@@ -97,17 +96,10 @@ pub fn run(lab: &Lab, mpwan: &Path, plan: Plan, kind: Kind) -> Result<Announce> 
 /// The lab's agent configuration with `[bgp]` towards the peer and one
 /// announcement per prefix. MPTCP is off: it plays no part here.
 fn agent_options(n: usize) -> AgentConfigOptions {
-    let mut extra = String::with_capacity(n.saturating_mul(56));
-    for (addr, len) in prefixes(n) {
-        let _ = write!(
-            extra,
-            "[[bgp.announce]]\nprefix = \"{addr}/{len}\"\nwhen = \"any\"\n\n"
-        );
-    }
     AgentConfigOptions {
         bgp: Some(BgpOptions::default()),
         mptcp: false,
-        extra,
+        extra: announce_toml(n),
         ..AgentConfigOptions::default()
     }
 }
@@ -129,7 +121,14 @@ impl Receiver {
                 GW,
                 Mode::Passive,
             )?),
-            Kind::Bird => Receiver::Bird(Bird::start(lab, Role::Peer, "announce-bird", PEER, GW)?),
+            Kind::Bird => Receiver::Bird(Bird::start(
+                lab,
+                Role::Peer,
+                "announce-bird",
+                PEER,
+                GW,
+                &[],
+            )?),
         })
     }
 
@@ -197,24 +196,21 @@ fn established_to_all(
 fn mpwan_run(
     lab: &Lab,
     mpwan: &Path,
-    config: &Path,
+    paths: &AgentPaths,
     n: usize,
     r: usize,
     kind: Kind,
 ) -> Result<(Sample, Duration, Duration)> {
     let mut receiver = Receiver::start(lab, kind)?;
-    let program = mpwan.to_str().context("the mpwan path is not UTF-8")?;
-    let mut cmd = lab.command(Role::Gw, program);
-    cmd.arg("agent")
-        .arg("--config")
-        .arg(config)
-        .args(["--log-format", "json"]);
-    let log = lab.dir().join(format!("announce-agent-{r}.log"));
     let started = Clock::now();
-    let mut agent = LabChild::spawn_logged(cmd, "mpwan agent (announce)", &log)?;
-    let m = established_to_all(&mut receiver, n, || alive(&mut agent))?;
-    let rss_kib = peak_rss_kib(agent.id())?;
-    agent.kill()?;
+    // spawn, not start: the receiver is polled from the agent's first
+    // moment, where waiting for the control socket first could see the
+    // session established late.
+    let mut agent = BenchAgent::spawn(lab, mpwan, paths, &format!("announce-agent-{r}"), None)?;
+    let m = established_to_all(&mut receiver, n, || agent.alive())?;
+    let rss_kib = peak_rss_kib(agent.pid())?;
+    // Killed when dropped.
+    drop(agent);
     Ok((
         Sample {
             time: m.all.saturating_duration_since(m.established),

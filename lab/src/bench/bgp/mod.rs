@@ -20,7 +20,6 @@
 //! stdout.
 
 pub mod announce;
-pub mod memory;
 pub mod monitor;
 pub mod receive;
 pub mod report;
@@ -28,6 +27,7 @@ pub mod speakers;
 pub mod wire;
 pub mod withdraw;
 
+use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -99,6 +99,27 @@ pub fn prefixes(n: usize) -> Vec<V4Prefix> {
             Some((Ipv4Addr::from(a), 24))
         })
         .collect()
+}
+
+/// The first `n` of [`prefixes`] as text: `20.0.0.0/24`, …
+pub fn prefix_names(n: usize) -> Vec<String> {
+    prefixes(n)
+        .iter()
+        .map(|(addr, len)| format!("{addr}/{len}"))
+        .collect()
+}
+
+/// One `[[bgp.announce]]` (`when = "any"`) of the agent's configuration
+/// per prefix of [`prefix_names`]`(n)`.
+pub fn announce_toml(n: usize) -> String {
+    let mut toml = String::with_capacity(n.saturating_mul(56));
+    for p in prefix_names(n) {
+        let _ = write!(
+            toml,
+            "[[bgp.announce]]\nprefix = \"{p}\"\nwhen = \"any\"\n\n"
+        );
+    }
+    toml
 }
 
 /// How many entries at the end of an MRT file repeat earlier ones: gobgp
@@ -190,5 +211,11 @@ mod tests {
         assert_eq!(p[1], (Ipv4Addr::new(20, 0, 1, 0), 24));
         assert_eq!(p[256], (Ipv4Addr::new(20, 1, 0, 0), 24));
         assert!(p[499_999].0 < Ipv4Addr::new(28, 0, 0, 0));
+        assert_eq!(prefix_names(2), ["20.0.0.0/24", "20.0.1.0/24"]);
+        assert_eq!(
+            announce_toml(2),
+            "[[bgp.announce]]\nprefix = \"20.0.0.0/24\"\nwhen = \"any\"\n\n\
+             [[bgp.announce]]\nprefix = \"20.0.1.0/24\"\nwhen = \"any\"\n\n"
+        );
     }
 }

@@ -14,12 +14,13 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use super::memory::peak_rss_kib;
 use super::speakers::{Bird, Gobgpd, Mode};
 use super::wire::FirstUpdate;
 use super::{GW, LONG, PEER, Plan, Sample, poll_until, write_mrt};
 
 use crate::bench::agent::BenchAgent;
+use crate::bench::memory::peak_rss_kib;
+use crate::bench::summary::Speaker;
 use crate::bench::wall_now;
 use crate::wait::Hopeless;
 use crate::{AgentConfigOptions, BgpOptions, Lab, Role, addr};
@@ -31,6 +32,17 @@ pub struct Receive {
     pub mpwan: Column,
     pub gobgpd: Column,
     pub bird: Column,
+}
+
+impl Receive {
+    /// The column of `speaker`.
+    pub fn column(&self, speaker: Speaker) -> &Column {
+        match speaker {
+            Speaker::Mpwan => &self.mpwan,
+            Speaker::Gobgpd => &self.gobgpd,
+            Speaker::Bird => &self.bird,
+        }
+    }
 }
 
 /// One receiver's runs: a failed run (a receiver that never got there,
@@ -108,7 +120,7 @@ pub fn run(lab: &Lab, mpwan: &Path, plan: Plan) -> Result<Receive> {
 
         let outcome = (|| {
             let first = FirstUpdate::start(lab, Role::Gw, addr::GW_BGP_DEV, PEER.address)?;
-            let mut b = Bird::start(lab, Role::Gw, &format!("receive-bird-{r}"), GW, PEER)?;
+            let mut b = Bird::start(lab, Role::Gw, &format!("receive-bird-{r}"), GW, PEER, &[])?;
             measure(first, n, &mut b)
         })();
         out.bird.record("BIRD  ", n, run, outcome);

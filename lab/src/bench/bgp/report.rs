@@ -9,7 +9,7 @@ use super::receive::{Column, Receive};
 use super::withdraw::WithdrawSample;
 use super::{Plan, Sample};
 use crate::bench::stats::{Summary, mib_cell, ms_cell, print_table};
-use crate::bench::summary;
+use crate::bench::summary::{self, Speaker};
 
 /// Everything the three scenarios measured.
 #[derive(Debug, Clone)]
@@ -42,7 +42,10 @@ fn rss(s: &[Sample]) -> Vec<u64> {
 /// The rows of the table: scenario, then the mpwan, gobgpd and BIRD cells.
 pub fn rows(plan: Plan, r: &Results) -> Vec<[String; 4]> {
     let a = &r.announce;
-    let v = &r.receive;
+    let receive_row = |label: String, cell: fn(&[Sample]) -> String| {
+        let [m, g, b] = Speaker::ALL.map(|s| column_cell(r.receive.column(s), cell));
+        [label, m, g, b]
+    };
     let k = |n: usize| format!("{}k", n / 1000);
     let na = k(plan.announce);
     let nr = k(plan.receive);
@@ -97,18 +100,13 @@ pub fn rows(plan: Plan, r: &Results) -> Vec<[String; 4]> {
             mib_cell(&rss(&r.announce_bird.gobgpd), 1),
             dash(),
         ],
-        [
+        receive_row(
             format!("receive {nr}: first UPDATE -> receiver holds all (ms)"),
-            column_cell(&v.mpwan, |s| ms_cell(&times(s), 0)),
-            column_cell(&v.gobgpd, |s| ms_cell(&times(s), 0)),
-            column_cell(&v.bird, |s| ms_cell(&times(s), 0)),
-        ],
-        [
-            format!("receive {nr}: receiver peak RSS (MiB)"),
-            column_cell(&v.mpwan, |s| mib_cell(&rss(s), 1)),
-            column_cell(&v.gobgpd, |s| mib_cell(&rss(s), 1)),
-            column_cell(&v.bird, |s| mib_cell(&rss(s), 1)),
-        ],
+            |s| ms_cell(&times(s), 0),
+        ),
+        receive_row(format!("receive {nr}: receiver peak RSS (MiB)"), |s| {
+            mib_cell(&rss(s), 1)
+        }),
         [
             "withdraw: WAN2 down (log) -> agent decision (log) (ms)".into(),
             ms_cell(&w(|s| s.down_to_decision), 2),
@@ -152,18 +150,16 @@ pub fn record(plan: Plan, r: &Results) -> anyhow::Result<()> {
         ("bgp.announce_gobgpd", &r.announce),
         ("bgp.announce_bird", &r.announce_bird),
     ] {
-        speed(base, "", plan.announce, &a.mpwan)?;
-        speed(base, "@gobgpd", plan.announce, &a.gobgpd)?;
+        let (mpwan, gobgpd) = (Speaker::Mpwan.key_suffix(), Speaker::Gobgpd.key_suffix());
+        speed(base, mpwan, plan.announce, &a.mpwan)?;
+        speed(base, gobgpd, plan.announce, &a.gobgpd)?;
         let first = format!("{base}_first_to_all_ms");
-        summary::record_ms(&first, &a.mpwan_first_to_all, 0)?;
-        summary::record_ms(&format!("{first}@gobgpd"), &a.gobgpd_first_to_all, 0)?;
+        summary::record_ms(&format!("{first}{mpwan}"), &a.mpwan_first_to_all, 0)?;
+        summary::record_ms(&format!("{first}{gobgpd}"), &a.gobgpd_first_to_all, 0)?;
     }
-    for (who, c) in [
-        ("", &r.receive.mpwan),
-        ("@gobgpd", &r.receive.gobgpd),
-        ("@bird", &r.receive.bird),
-    ] {
-        speed("bgp.receive", who, plan.receive, &c.samples)?;
+    for s in Speaker::ALL {
+        let c = r.receive.column(s);
+        speed("bgp.receive", s.key_suffix(), plan.receive, &c.samples)?;
     }
     let w = |f: fn(&WithdrawSample) -> Duration| r.withdraw.iter().map(f).collect::<Vec<_>>();
     summary::record_ms("bgp.withdraw_down_to_peer_ms", &w(|s| s.down_to_peer), 1)?;
@@ -179,13 +175,9 @@ pub fn record(plan: Plan, r: &Results) -> anyhow::Result<()> {
 
 /// Prints the table and how each figure was taken.
 pub fn print(mpwan: &Path, plan: Plan, r: &Results) {
-    for (who, c) in [
-        ("mpwan", &r.receive.mpwan),
-        ("gobgpd", &r.receive.gobgpd),
-        ("BIRD", &r.receive.bird),
-    ] {
-        for f in &c.failed {
-            println!("receive: a {who} run failed: {f}");
+    for s in Speaker::ALL {
+        for f in &r.receive.column(s).failed {
+            println!("receive: a {} run failed: {f}", s.label());
         }
     }
     println!(
@@ -213,19 +205,4 @@ pub fn print(mpwan: &Path, plan: Plan, r: &Results) {
         plan.announce,
         r.elapsed.as_secs_f64()
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cells_show_median_and_range() {
-        let d = Duration::from_millis;
-        assert_eq!(ms_cell(&[d(30), d(10), d(20)], 0), "20 (10-30)");
-        assert_eq!(ms_cell(&[d(7)], 1), "7.0");
-        assert_eq!(ms_cell(&[], 0), "-");
-        assert_eq!(mib_cell(&[1024, 2048, 3072], 1), "2.0 (1.0-3.0)");
-        assert_eq!(mib_cell(&[1536], 1), "1.5");
-    }
 }

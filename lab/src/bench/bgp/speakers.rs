@@ -1,7 +1,7 @@
 //! The other BGP speakers of the benchmark: gobgpd as announcer, sender or
-//! receiver, and BIRD 2 as receiver, each in one of the lab's namespaces on
-//! the `bgp0` link (gw 10.99.0.1 AS 65001, peer 10.99.0.2 AS 65000), with
-//! plain IPv4-unicast sessions (no Graceful Restart: every run starts a
+//! receiver, and BIRD 2 as receiver or announcer, each in one of the lab's
+//! namespaces on the `bgp0` link (gw 10.99.0.1 AS 65001, peer 10.99.0.2
+//! AS 65000), with plain IPv4-unicast sessions (no Graceful Restart: every run starts a
 //! fresh session and no stale routes may linger from the last one).
 
 use std::fmt::Write as _;
@@ -14,7 +14,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
 use crate::bgp_peer::{GobgpCli, session_state, spawn_gobgpd};
-use crate::wait::{self, Clock, Hopeless};
+use crate::wait::{self, Clock};
 use crate::{Lab, LabChild, Role};
 
 /// How long a RIB count must stay put to count as loaded.
@@ -22,7 +22,7 @@ const SETTLED: Duration = Duration::from_secs(1);
 
 /// gobgpd's gRPC port on its namespace's loopback (away from
 /// `GobgpPeer`'s 50051, in case both ever run in one namespace).
-pub const API_PORT: u16 = 50061;
+const API_PORT: u16 = 50061;
 
 /// One side of a plain session on `bgp0`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,6 +154,11 @@ impl Gobgpd {
         Ok(n)
     }
 
+    /// Adds `prefix` to the global RIB (`gobgp global rib add`).
+    pub fn announce(&self, prefix: &str) -> Result<()> {
+        self.cli.announce(prefix)
+    }
+
     /// Brings an administratively down session up.
     pub fn enable(&self) -> Result<()> {
         self.cli
@@ -181,7 +186,8 @@ pub fn received(neighbor: &Value) -> u64 {
 }
 
 /// BIRD 2 in a namespace, importing everything from one neighbor and
-/// exporting nothing; killed when dropped.
+/// exporting to it only the routes it is given ([`bird_conf`]); killed
+/// when dropped.
 pub struct Bird {
     child: LabChild,
     ns: String,
@@ -191,22 +197,51 @@ pub struct Bird {
 /// The name of BIRD's BGP protocol, for `birdc show protocols`.
 const BIRD_PROTOCOL: &str = "bench";
 
+/// The name of BIRD's static protocol holding the announced routes.
+const BIRD_STATIC: &str = "announced";
+
+/// BIRD's configuration: router `me`, one session with `neighbor` that
+/// imports everything; with `announced` prefixes, a static protocol holding
+/// them as unreachable routes, exported to the neighbor (nothing is
+/// exported otherwise).
+pub fn bird_conf(me: Side, neighbor: Side, announced: &[String]) -> String {
+    let (statics, export) = if announced.is_empty() {
+        (String::new(), "none".to_string())
+    } else {
+        let routes: String = announced
+            .iter()
+            .map(|p| format!("  route {p} unreachable;\n"))
+            .collect();
+        (
+            format!("protocol static {BIRD_STATIC} {{\n  ipv4;\n{routes}}}\n"),
+            format!("where proto = \"{BIRD_STATIC}\""),
+        )
+    };
+    format!(
+        "router id {};\nprotocol device {{}}\n{statics}protocol bgp {BIRD_PROTOCOL} {{\n  \
+         local {} as {};\n  neighbor {} as {};\n  connect delay time 1;\n  \
+         ipv4 {{ import all; export {export}; }};\n}}\n",
+        me.address, me.address, me.asn, neighbor.address, neighbor.asn
+    )
+}
+
 impl Bird {
-    /// Writes `<name>.conf` and starts `bird -f` in `role`'s namespace;
-    /// returns once `birdc` answers.
-    pub fn start(lab: &Lab, role: Role, name: &str, me: Side, neighbor: Side) -> Result<Bird> {
-        let text = format!(
-            "router id {};\nprotocol device {{}}\nprotocol bgp {BIRD_PROTOCOL} {{\n  \
-             local {} as {};\n  neighbor {} as {};\n  connect delay time 1;\n  \
-             ipv4 {{ import all; export none; }};\n}}\n",
-            me.address, me.address, me.asn, neighbor.address, neighbor.asn
-        );
-        Bird::spawn(lab, role, name, &text)
+    /// Writes `<name>.conf` ([`bird_conf`]) and starts `bird -f` in
+    /// `role`'s namespace; returns once `birdc` answers.
+    pub fn start(
+        lab: &Lab,
+        role: Role,
+        name: &str,
+        me: Side,
+        neighbor: Side,
+        announced: &[String],
+    ) -> Result<Bird> {
+        Bird::spawn(lab, role, name, &bird_conf(me, neighbor, announced))
     }
 
     /// Writes `text` to `<name>.conf` and starts `bird -f` on it in
     /// `role`'s namespace; returns once `birdc` answers.
-    pub fn spawn(lab: &Lab, role: Role, name: &str, text: &str) -> Result<Bird> {
+    fn spawn(lab: &Lab, role: Role, name: &str, text: &str) -> Result<Bird> {
         let config = lab.dir().join(format!("{name}.conf"));
         let socket = lab.dir().join(format!("{name}.ctl"));
         std::fs::write(&config, text).with_context(|| format!("writing {}", config.display()))?;
@@ -237,11 +272,9 @@ impl Bird {
         self.child.id()
     }
 
+    /// Fails for good if BIRD has exited.
     pub fn alive(&mut self) -> Result<()> {
-        if self.child.try_wait()?.is_some() {
-            return Err(Hopeless(self.child.describe()).into());
-        }
-        Ok(())
+        crate::bench::agent::alive(&mut self.child)
     }
 
     fn birdc(&self, args: &[&str]) -> Result<String> {
@@ -316,5 +349,31 @@ mod tests {
         let down = gobgpd_toml(a, b, Mode::ActiveAdminDown);
         assert!(down.contains("port = -1") && down.contains("admin-down = true"));
         assert!(!gobgpd_toml(a, b, Mode::Active).contains("admin-down"));
+    }
+
+    #[test]
+    fn bird_exports_only_what_it_is_given() {
+        let a = Side {
+            asn: 65001,
+            address: Ipv4Addr::new(10, 99, 0, 1),
+        };
+        let b = Side {
+            asn: 65000,
+            address: Ipv4Addr::new(10, 99, 0, 2),
+        };
+        assert_eq!(
+            bird_conf(a, b, &[]),
+            "router id 10.99.0.1;\nprotocol device {}\nprotocol bgp bench {\n  \
+             local 10.99.0.1 as 65001;\n  neighbor 10.99.0.2 as 65000;\n  connect delay time 1;\n  \
+             ipv4 { import all; export none; };\n}\n"
+        );
+        let c = bird_conf(a, b, &["20.0.0.0/24".into(), "20.0.1.0/24".into()]);
+        assert!(c.contains(
+            "protocol static announced {\n  ipv4;\n  route 20.0.0.0/24 unreachable;\n  \
+             route 20.0.1.0/24 unreachable;\n}\n"
+        ));
+        assert!(c.contains("export where proto = \"announced\";"));
+        assert!(c.contains("neighbor 10.99.0.2 as 65000;"));
+        assert!(c.contains("local 10.99.0.1 as 65001;"));
     }
 }

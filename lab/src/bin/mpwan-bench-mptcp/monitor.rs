@@ -17,9 +17,10 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result, bail};
 use mpwan_lab::bench::wall_now;
-use mpwan_lab::wait::Clock;
+use mpwan_lab::mptcp_stream::mptcp_socket;
+use mpwan_lab::wait::{Clock, Hopeless, until};
 use mpwan_lab::{Lab, LabChild, Role};
-use socket2::{Domain, Protocol, Socket, Type};
+use socket2::Socket;
 
 /// How often the collected events are looked at while one is awaited.
 const POLL: Duration = Duration::from_millis(5);
@@ -29,24 +30,14 @@ const POLL: Duration = Duration::from_millis(5);
 const PROBE_WAIT: Duration = Duration::from_millis(300);
 const SUBSCRIBE_DEADLINE: Duration = Duration::from_secs(20);
 
-/// IPPROTO_MPTCP.
-const IPPROTO_MPTCP: i32 = 262;
-
 /// An MPTCP connection over the loopback of the namespace this runs in:
 /// the listener, the client and the accepted end, closed when dropped.
 fn loopback_connection() -> std::io::Result<[Socket; 3]> {
-    let mptcp = || {
-        Socket::new(
-            Domain::IPV4,
-            Type::STREAM,
-            Some(Protocol::from(IPPROTO_MPTCP)),
-        )
-    };
-    let listener = mptcp()?;
+    let listener = mptcp_socket()?;
     listener.bind(&SocketAddr::from((Ipv4Addr::LOCALHOST, 0)).into())?;
     listener.listen(1)?;
     let at = listener.local_addr()?;
-    let client = mptcp()?;
+    let client = mptcp_socket()?;
     client.connect(&at)?;
     let (accepted, _) = listener.accept()?;
     Ok([listener, client, accepted])
@@ -117,25 +108,19 @@ impl Monitor {
     /// lost, which made the benchmark miss the stream's at times).
     pub fn start(lab: &Lab) -> Result<Monitor> {
         let mut monitor = Monitor::spawn(lab)?;
-        let clock = Clock::start();
-        loop {
+        until("ip mptcp monitor subscribed", SUBSCRIBE_DEADLINE, || {
             let mark = monitor.mark();
-            let probe = lab
-                .ns(Role::Gw)
-                .enter(loopback_connection)?
-                .context("an MPTCP connection over gw's loopback")?;
+            // Only a missed event is worth another try.
+            let probe = (lab.ns(Role::Gw).enter(loopback_connection))
+                .and_then(|r| r.context("an MPTCP connection over gw's loopback"))
+                .map_err(|e| Hopeless(format!("{e:#}")))?;
             let seen = monitor.wait("the probe connection's CREATED", mark, PROBE_WAIT, |e| {
                 e.kind == "CREATED"
             });
             drop(probe);
-            match seen {
-                Ok(_) => return Ok(monitor),
-                Err(e) if clock.elapsed() > SUBSCRIBE_DEADLINE => {
-                    return Err(e).context("ip mptcp monitor never showed an event");
-                }
-                Err(_) => {}
-            }
-        }
+            seen.map(drop)
+        })?;
+        Ok(monitor)
     }
 
     fn spawn(lab: &Lab) -> Result<Monitor> {

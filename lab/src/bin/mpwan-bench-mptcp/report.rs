@@ -1,5 +1,6 @@
 //! The printed result: a table of min / median / max per measurement with
-//! its goal, how each was taken, and the peers it is compared with.
+//! its goal, how each was taken, and the peers it is compared with
+//! ([`print`]); and the medians for `bench/run` ([`record`]).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -81,8 +82,13 @@ const ROWS: [Row; 6] = [
     },
 ];
 
-/// Prints the report on stdout, and the medians to the summary file.
-pub fn print(mpwan: &Path, r: &Results) -> anyhow::Result<()> {
+/// Each row's samples.
+fn values(row: &Row, r: &Results) -> Vec<Duration> {
+    r.samples.iter().map(row.take).collect()
+}
+
+/// Prints the report on stdout.
+pub fn print(mpwan: &Path, r: &Results) {
     println!("mpwan MPTCP path management benchmark (bench/mptcp)");
     println!("machine: {}", machine());
     println!("agent:   {} in the lab's gw namespace", mpwan.display());
@@ -107,9 +113,7 @@ pub fn print(mpwan: &Path, r: &Results) -> anyhow::Result<()> {
         "measurement", "n", "min", "median", "max"
     );
     for row in &ROWS {
-        let values: Vec<Duration> = r.samples.iter().map(row.take).collect();
-        summary::record_ms(row.key, &values, 2)?;
-        let Some(s) = Summary::of(&values) else {
+        let Some(s) = Summary::of(&values(row, r)) else {
             println!("{:<48} {:>3}  (no samples)", row.label, 0);
             continue;
         };
@@ -135,6 +139,13 @@ pub fn print(mpwan: &Path, r: &Results) -> anyhow::Result<()> {
     }
     println!();
     println!("total time: {:.0} s", r.elapsed.as_secs_f64());
+}
+
+/// Writes each row's median to the summary file ([`summary`]).
+pub fn record(r: &Results) -> anyhow::Result<()> {
+    for row in &ROWS {
+        summary::record_ms(row.key, &values(row, r), 2)?;
+    }
     Ok(())
 }
 

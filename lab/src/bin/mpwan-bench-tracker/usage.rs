@@ -14,8 +14,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use mpwan_lab::bench::agent::{BenchAgent, wan_entry};
+use mpwan_lab::bench::memory::{read_status, status_number};
 use mpwan_lab::wait::Clock;
 use mpwan_lab::{AgentConfigOptions, Lab, Wan, addr};
 
@@ -137,7 +138,7 @@ fn measure_one(
     }
     let end = cpu_ticks(pid)?;
     let elapsed = clock.elapsed();
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let status = read_status(pid)?;
     // Every WAN stayed up: otherwise the figures are of something else.
     agent.wait_up(&names)?;
     Ok(Usage {
@@ -196,19 +197,6 @@ fn stat_cpu_ticks(stat: &str) -> Result<u64> {
     Ok(field(14)?.saturating_add(field(15)?))
 }
 
-/// A `Key:   1234 kB` (or plain number) line of /proc/<pid>/status.
-fn status_number(status: &str, key: &str) -> Result<u64> {
-    for line in status.lines() {
-        if let Some(value) = line.strip_prefix(key).and_then(|r| r.strip_prefix(':')) {
-            let number = value.split_whitespace().next().unwrap_or("");
-            return number
-                .parse()
-                .with_context(|| format!("{key} in /proc/pid/status: {value:?}"));
-        }
-    }
-    bail!("no {key} in /proc/pid/status")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,11 +206,6 @@ mod tests {
         let stat = "4242 (my prog) S 1 4242 4242 0 -1 4194560 300 0 0 0 17 5 0 0 20 0 3 0 100 0 0";
         assert_eq!(stat_cpu_ticks(stat).unwrap(), 22);
         assert!(stat_cpu_ticks("4242 (x) S 1").is_err());
-        let status = "Name:\tmpwan\nVmHWM:\t    6120 kB\nVmRSS:\t    5004 kB\nThreads:\t3\n";
-        assert_eq!(status_number(status, "VmHWM").unwrap(), 6120);
-        assert_eq!(status_number(status, "VmRSS").unwrap(), 5004);
-        assert_eq!(status_number(status, "Threads").unwrap(), 3);
-        assert!(status_number(status, "VmSwap").is_err());
         assert_eq!(ticks(250, 100), Duration::from_millis(2500));
     }
 
